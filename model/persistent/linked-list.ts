@@ -40,14 +40,24 @@ function relink<N extends Linked>(nodes: SparseArray<N>, id: number, links: Part
 }
 
 /** list_add(): insert `node` (its prev/next are overwritten) at the head. */
-export function listAddHead<N extends Linked>(nodes: SparseArray<N>, list: ListHead, id: number, node: N): ListUpdate<N> {
+export function listAddHead<N extends Linked>(
+  nodes: SparseArray<N>,
+  list: ListHead,
+  id: number,
+  node: N,
+): ListUpdate<N> {
   let next = sparseSet(nodes, id, { ...node, prev: NIL, next: list.head });
   if (list.head !== NIL) next = relink(next, list.head, { prev: id });
   return { nodes: next, list: { head: id, tail: list.tail === NIL ? id : list.tail, length: list.length + 1 } };
 }
 
 /** list_add_tail(): insert `node` at the tail. */
-export function listAddTail<N extends Linked>(nodes: SparseArray<N>, list: ListHead, id: number, node: N): ListUpdate<N> {
+export function listAddTail<N extends Linked>(
+  nodes: SparseArray<N>,
+  list: ListHead,
+  id: number,
+  node: N,
+): ListUpdate<N> {
   let next = sparseSet(nodes, id, { ...node, prev: list.tail, next: NIL });
   if (list.tail !== NIL) next = relink(next, list.tail, { next: id });
   return { nodes: next, list: { head: list.head === NIL ? id : list.head, tail: id, length: list.length + 1 } };

@@ -28,7 +28,8 @@ export interface SparseArray<T> {
 }
 
 export function emptySparseArray<T>(capacity: number): SparseArray<T> {
-  if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
+  if (!Number.isInteger(capacity) || capacity < 1)
+    throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
   let depth = 1;
   while (WIDTH ** depth < capacity) depth++;
   return { root: undefined, depth, capacity, count: 0 };

@@ -1,0 +1,23 @@
+/**
+ * Planted faults: deliberately broken variants of single mechanisms, switched on through
+ * ZoneConfig.faults. They exist to prove that each invariant catches the class of bug it is
+ * about (a property that no planted fault can trip proves nothing). The kernel's own analogue
+ * is mm/fail_page_alloc.c: fault injection compiled into the real code path, off by default.
+ *
+ * Each fault names the one line it breaks; the sites are marked `hasFault(...)` in the model.
+ */
+
+export const PLANTED_FAULTS = {
+  "skip-merge": "__free_one_page() stops merging above order 0",
+  "wrong-buddy-pfn": "__find_buddy_pfn() returns pfn + (1 << order) instead of pfn ^ (1 << order)",
+  "double-count-free": "account_freepages() adds a freed block to NR_FREE_PAGES twice",
+  "lose-expand-remainder": "expand() forgets to put the smallest split-off half back on a free list",
+  "steal-to-wrong-list": "__rmqueue_steal() puts the split-off remainder on the requester's list, not the block's",
+  "watermark-off-by-one": "__zone_watermark_ok() passes when free pages equal the mark plus reserve",
+} as const;
+
+export type PlantedFault = keyof typeof PLANTED_FAULTS;
+
+export function isPlantedFault(value: unknown): value is PlantedFault {
+  return typeof value === "string" && Object.hasOwn(PLANTED_FAULTS, value);
+}

@@ -1,0 +1,236 @@
+/**
+ * The freelist level of mm/page_alloc.c: rmqueue(), get_page_from_freelist(), the free entry
+ * points, the highatomic reserve, and the zone as boot leaves it. The allocation state machine
+ * built on top (fast path, slow path) is in alloc-pages.ts and slowpath.ts.
+ */
+
+import {
+  ALLOC_HIGHATOMIC,
+  ALLOC_KSWAPD,
+  ALLOC_NO_WATERMARKS,
+  ALLOC_NOFRAGMENT,
+  ALLOC_NON_BLOCK,
+  ALLOC_OOM,
+  ALLOC_WMARK_MASK,
+  type AllocFlags,
+} from "./alloc-flags.js";
+import { moveToFreeList, rmqueueSmallest, splitLargeBuddy } from "./buddy.js";
+import { type EventSink, emit } from "./events.js";
+import { moveFreepagesBlock, type PageProbe, rmqueueFromFreeLists } from "./fallback.js";
+import { MIGRATE_HIGHATOMIC, type Migratetype, migratetypeIsMergeable } from "./migratetype.js";
+import { freeToPcp, rmqueuePcplist } from "./pcp.js";
+import { pcpAllowedOrder } from "./pcp-index.js";
+import { zoneWatermarkFast } from "./watermark.js";
+import {
+  changePageblockRange,
+  emptyZone,
+  freeList,
+  getPfnblockMigratetype,
+  pageblockNrPages,
+  wmarkPages,
+  type ZoneConfigInput,
+  type ZoneState,
+} from "./zone.js";
+
+const WMARK_NAMES = ["min", "low", "high", "promo"] as const;
+
+/**
+ * The zone after boot: memblock frees memory in the largest aligned chunks (at most
+ * MAX_PAGE_ORDER), each through __free_pages_core() -> __free_pages_ok(FPI_TO_TAIL), so the
+ * free lists hold MOVABLE blocks in pfn order. mm/mm_init.c memmap_init_range() has already
+ * made every pageblock MOVABLE.
+ */
+export function bootZone(input: ZoneConfigInput = {}): ZoneState {
+  let zone = emptyZone(input);
+  const { nrPages, maxPageOrder } = zone.config;
+  // mm/memblock.c __free_pages_memory(): the largest order the start is aligned to, that fits.
+  for (let start = 0; start < nrPages; ) {
+    let order = Math.min(maxPageOrder, start === 0 ? maxPageOrder : Math.log2(start & -start));
+    while (start + (1 << order) > nrPages) order--;
+    zone = splitLargeBuddy(zone, start, order, true);
+    start += 1 << order;
+  }
+  return zone;
+}
+
+export interface RmqueueResult {
+  readonly zone: ZoneState;
+  readonly pfn: number | undefined;
+  /** ZONE_BOOSTED_WATERMARK was set and has been cleared: the caller must wakeup_kswapd(zone, 0, 0). */
+  readonly wakeKswapdForBoost: boolean;
+}
+
+/** mm/page_alloc.c rmqueue_buddy(): under the zone lock, with the highatomic reserve when allowed. */
+function rmqueueBuddy(
+  zone: ZoneState,
+  order: number,
+  allocFlags: AllocFlags,
+  mt: Migratetype,
+  probe: PageProbe,
+  events: EventSink,
+): { zone: ZoneState; pfn: number | undefined } {
+  emit(events, { name: "zone_lock", caller: "rmqueue_buddy" });
+  if ((allocFlags & ALLOC_HIGHATOMIC) !== 0) {
+    const taken = rmqueueSmallest(zone, order, MIGRATE_HIGHATOMIC, events);
+    if (taken) return taken;
+  }
+  const taken = rmqueueFromFreeLists(zone, order, mt, allocFlags, "normal", probe, events);
+  if (taken.pfn !== undefined) return taken;
+  // Failing now is worse than failing a high-order atomic allocation later: let OOM handling
+  // and non-blocking requests into the highatomic reserve.
+  if ((allocFlags & (ALLOC_OOM | ALLOC_NON_BLOCK)) !== 0) {
+    const reserve = rmqueueSmallest(taken.zone, order, MIGRATE_HIGHATOMIC, events);
+    if (reserve) return reserve;
+  }
+  return { zone: taken.zone, pfn: undefined };
+}
+
+/** mm/page_alloc.c rmqueue(): the pcp list for small orders, else (or when that fails) the buddy lists. */
+export function rmqueue(
+  zone: ZoneState,
+  order: number,
+  allocFlags: AllocFlags,
+  mt: Migratetype,
+  cpu: number,
+  probe: PageProbe,
+  events: EventSink,
+): RmqueueResult {
+  let next = zone;
+  let pfn: number | undefined;
+  if (pcpAllowedOrder(zone.config, order)) {
+    const fromPcp = rmqueuePcplist(next, order, mt, allocFlags, cpu, probe, events);
+    next = fromPcp.zone;
+    pfn = fromPcp.pfn;
+  }
+  if (pfn === undefined) {
+    const fromBuddy = rmqueueBuddy(next, order, allocFlags, mt, probe, events);
+    next = fromBuddy.zone;
+    pfn = fromBuddy.pfn;
+  }
+  const wakeKswapdForBoost = (allocFlags & ALLOC_KSWAPD) !== 0 && next.boostedWatermark;
+  if (wakeKswapdForBoost) next = { ...next, boostedWatermark: false };
+  return { zone: next, pfn, wakeKswapdForBoost };
+}
+
+/**
+ * mm/page_alloc.c reserve_highatomic_pageblock(): after a successful high-order atomic
+ * allocation, reserve its pageblock (up to ~1% of the zone) for future ones.
+ */
+export function reserveHighatomicPageblock(zone: ZoneState, pfn: number, order: number, events: EventSink): ZoneState {
+  const config = zone.config;
+  const nrPb = pageblockNrPages(config);
+  // Minimum one pageblock, maximum roughly 1% of the zone; none if 1% is below a pageblock.
+  if (Math.floor(config.nrPages / 100) < nrPb) return zone;
+  const maxManaged = Math.ceil(Math.floor(config.nrPages / 100) / nrPb) * nrPb;
+  if (zone.nrReservedHighatomic >= maxManaged) return zone;
+  emit(events, { name: "zone_lock", caller: "highatomic" });
+  const mt = getPfnblockMigratetype(zone, pfn);
+  if (!migratetypeIsMergeable(mt)) return zone;
+  let next: ZoneState;
+  if (order < config.pageblockOrder) {
+    const start = pfn & ~(nrPb - 1);
+    next = moveFreepagesBlock(zone, start, MIGRATE_HIGHATOMIC).zone;
+    next = changePageblockRange(next, start, config.pageblockOrder, MIGRATE_HIGHATOMIC);
+    next = { ...next, nrReservedHighatomic: next.nrReservedHighatomic + nrPb };
+  } else {
+    next = changePageblockRange(zone, pfn, order, MIGRATE_HIGHATOMIC);
+    next = { ...next, nrReservedHighatomic: next.nrReservedHighatomic + (1 << order) };
+  }
+  emit(events, { name: "reserve_highatomic_pageblock", pfn, nr_reserved_highatomic: next.nrReservedHighatomic });
+  return next;
+}
+
+/**
+ * mm/page_alloc.c unreserve_highatomic_pageblock(): give one reserved pageblock back to the
+ * requester's type when an allocation is about to fail. Without `force`, one block is kept.
+ */
+export function unreserveHighatomicPageblock(
+  zone: ZoneState,
+  mt: Migratetype,
+  force: boolean,
+  events: EventSink,
+): { zone: ZoneState; unreserved: boolean } {
+  const config = zone.config;
+  const nrPb = pageblockNrPages(config);
+  if (!force && zone.nrReservedHighatomic <= nrPb) return { zone, unreserved: false };
+  emit(events, { name: "zone_lock", caller: "highatomic" });
+  for (let order = 0; order <= config.maxPageOrder; order++) {
+    const pfn = freeList(zone, order, MIGRATE_HIGHATOMIC).head;
+    if (pfn === -1) continue;
+    const size = Math.min(Math.max(nrPb, 1 << order), zone.nrReservedHighatomic);
+    let next: ZoneState = { ...zone, nrReservedHighatomic: zone.nrReservedHighatomic - size };
+    let moved: number;
+    if (order < config.pageblockOrder) {
+      const start = pfn & ~(nrPb - 1);
+      const result = moveFreepagesBlock(next, start, mt);
+      next = changePageblockRange(result.zone, start, config.pageblockOrder, mt);
+      moved = result.moved;
+    } else {
+      next = changePageblockRange(moveToFreeList(next, pfn, mt), pfn, order, mt);
+      moved = 1;
+    }
+    if (moved > 0) {
+      emit(events, {
+        name: "unreserve_highatomic_pageblock",
+        pfn,
+        migratetype: mt,
+        nr_reserved_highatomic: next.nrReservedHighatomic,
+      });
+      return { zone: next, unreserved: true };
+    }
+  }
+  return { zone, unreserved: false };
+}
+
+export interface FreelistRequest {
+  readonly order: number;
+  readonly allocFlags: AllocFlags;
+  readonly migratetype: Migratetype;
+  readonly cpu: number;
+  readonly probe: PageProbe;
+}
+
+export interface FreelistResult {
+  readonly zone: ZoneState;
+  readonly pfn: number | undefined;
+  readonly wakeKswapdForBoost: boolean;
+}
+
+/**
+ * mm/page_alloc.c get_page_from_freelist() for one zone. The high-watermark pre-check that sets
+ * ZONE_BELOW_HIGH only tunes pcp->high, which is fixed in this model, so the zone passes when
+ * the requested watermark passes. With ALLOC_NOFRAGMENT a failure is retried without it
+ * (one node: there is no remote node to prefer over fragmenting).
+ */
+export function getPageFromFreelist(zone: ZoneState, request: FreelistRequest, events: EventSink): FreelistResult {
+  const { order, migratetype, cpu, probe } = request;
+  let allocFlags = request.allocFlags;
+  let next = zone;
+  let wakeKswapdForBoost = false;
+  for (;;) {
+    const mark = wmarkPages(next, WMARK_NAMES[allocFlags & ALLOC_WMARK_MASK] ?? "min");
+    const watermarkOk = (allocFlags & ALLOC_NO_WATERMARKS) !== 0 || zoneWatermarkFast(next, order, mark, allocFlags);
+    if (watermarkOk) {
+      const taken = rmqueue(next, order, allocFlags, migratetype, cpu, probe, events);
+      next = taken.zone;
+      wakeKswapdForBoost ||= taken.wakeKswapdForBoost;
+      if (taken.pfn !== undefined) {
+        if ((allocFlags & ALLOC_HIGHATOMIC) !== 0) next = reserveHighatomicPageblock(next, taken.pfn, order, events);
+        return { zone: next, pfn: taken.pfn, wakeKswapdForBoost };
+      }
+    }
+    if ((allocFlags & ALLOC_NOFRAGMENT) === 0) return { zone: next, pfn: undefined, wakeKswapdForBoost };
+    allocFlags &= ~ALLOC_NOFRAGMENT;
+  }
+}
+
+/**
+ * mm/page_alloc.c free_frozen_pages() / __free_pages_ok(): small orders go to this CPU's pcp
+ * list, the rest straight to the buddy lists under the zone lock.
+ */
+export function freePages(zone: ZoneState, pfn: number, order: number, cpu: number, events: EventSink): ZoneState {
+  emit(events, { name: "mm_page_free", pfn, order });
+  if (pcpAllowedOrder(zone.config, order)) return freeToPcp(zone, pfn, order, cpu, events);
+  emit(events, { name: "zone_lock", caller: "free_one_page" });
+  return splitLargeBuddy(zone, pfn, order, false);
+}

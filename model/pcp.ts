@@ -1,0 +1,245 @@
+/**
+ * Per-CPU page lists, mm/page_alloc.c: the order-0..3 (and THP-order) cache in front of the
+ * buddy lists. Refilled in batches by rmqueue_bulk(), spilled back by free_pcppages_bulk(),
+ * emptied by drain_pages() / drain_all_pages().
+ *
+ * Pages on a pcp list are free but not in NR_FREE_PAGES and not mergeable: until drained they
+ * hide from the buddy allocator, which is why the slow path drains before giving up.
+ */
+
+import type { AllocFlags } from "./alloc-flags.js";
+import { freeOnePage } from "./buddy.js";
+import { type EventSink, emit } from "./events.js";
+import { type PageProbe, type RmqueueMode, rmqueueFromFreeLists } from "./fallback.js";
+import { MIGRATE_MOVABLE, MIGRATE_PCPTYPES, type Migratetype } from "./migratetype.js";
+import { orderToPindex, pindexToOrder } from "./pcp-index.js";
+import { listAddHead, listAddTail, listDelete } from "./persistent/linked-list.js";
+import { sparseGet } from "./persistent/sparse-array.js";
+import { getPfnblockMigratetype, type PcpPage, type PerCpuPages, type ZoneState } from "./zone.js";
+import { PCP_BATCH_SCALE_MAX } from "./zone-config.js";
+
+function pcpOf(zone: ZoneState, cpu: number): PerCpuPages {
+  const pcp = zone.pcp[cpu];
+  if (pcp === undefined) throw new Error(`cpu ${cpu} does not exist (nrCpus ${zone.config.nrCpus})`);
+  return pcp;
+}
+
+function withPcp(zone: ZoneState, cpu: number, pcp: PerCpuPages): ZoneState {
+  const all = zone.pcp.slice();
+  all[cpu] = pcp;
+  return { ...zone, pcp: all };
+}
+
+function addToPcpList(
+  zone: ZoneState,
+  cpu: number,
+  pindex: number,
+  pfn: number,
+  order: number,
+  tail: boolean,
+): ZoneState {
+  const pcp = pcpOf(zone, cpu);
+  const node: PcpPage = { order, cpu, pindex, prev: -1, next: -1 };
+  const list = pcp.lists[pindex];
+  if (list === undefined) throw new Error(`pcp list ${pindex} does not exist`);
+  const update = tail ? listAddTail(zone.pcpPages, list, pfn, node) : listAddHead(zone.pcpPages, list, pfn, node);
+  const lists = pcp.lists.slice();
+  lists[pindex] = update.list;
+  return withPcp({ ...zone, pcpPages: update.nodes }, cpu, { ...pcp, lists, count: pcp.count + (1 << order) });
+}
+
+function delFromPcpList(zone: ZoneState, pfn: number): ZoneState {
+  const page = sparseGet(zone.pcpPages, pfn);
+  if (page === undefined) throw new Error(`pfn ${pfn} is not on a pcp list`);
+  const pcp = pcpOf(zone, page.cpu);
+  const list = pcp.lists[page.pindex];
+  if (list === undefined) throw new Error(`pcp list ${page.pindex} does not exist`);
+  const update = listDelete(zone.pcpPages, list, pfn);
+  const lists = pcp.lists.slice();
+  lists[page.pindex] = update.list;
+  return withPcp({ ...zone, pcpPages: update.nodes }, page.cpu, {
+    ...pcp,
+    lists,
+    count: pcp.count - (1 << page.order),
+  });
+}
+
+/**
+ * mm/page_alloc.c nr_pcp_alloc(): the refill batch, scaled down by order so a refill moves about
+ * the same number of pages whatever the order. (The alloc_factor that grows the batch under
+ * sustained allocation is not modelled.)
+ */
+export function nrPcpAlloc(zone: ZoneState, order: number): number {
+  const batch = zone.config.pcpBatch;
+  if (zone.config.pcpHigh < batch) return 1;
+  return batch > 1 ? Math.max(batch >> order, 2) : batch;
+}
+
+/**
+ * mm/page_alloc.c nr_pcp_free(): how many pages one free_pcppages_bulk() returns. Consecutive
+ * frees (free_count) raise it from batch towards high - batch to take the zone lock less often.
+ */
+export function nrPcpFree(zone: ZoneState, pcp: PerCpuPages): number {
+  const { pcpBatch: batch, pcpHigh: high } = zone.config;
+  if (high < batch) return 1;
+  // clamp_t(free_count, batch, high - batch): leave at least a batch on the list.
+  return Math.min(Math.max(pcp.freeCount, batch), high - batch);
+}
+
+/**
+ * mm/page_alloc.c rmqueue_bulk(): under one zone lock, take up to `count` blocks with __rmqueue()
+ * and add them to the tail of the pcp list (so the list is in the order expand() split them).
+ */
+export function rmqueueBulk(
+  zone: ZoneState,
+  order: number,
+  count: number,
+  mt: Migratetype,
+  allocFlags: AllocFlags,
+  cpu: number,
+  probe: PageProbe,
+  events: EventSink,
+): { zone: ZoneState; alloced: number } {
+  emit(events, { name: "zone_lock", caller: "rmqueue_bulk" });
+  const pindex = orderToPindex(order, mt);
+  let next = zone;
+  let mode: RmqueueMode = "normal";
+  let alloced = 0;
+  for (; alloced < count; alloced++) {
+    const taken = rmqueueFromFreeLists(next, order, mt, allocFlags, mode, probe, events);
+    next = taken.zone;
+    mode = taken.mode;
+    if (taken.pfn === undefined) break;
+    next = addToPcpList(next, cpu, pindex, taken.pfn, order, true);
+  }
+  return { zone: next, alloced };
+}
+
+/** mm/page_alloc.c rmqueue_pcplist() + __rmqueue_pcplist(): the head of the pcp list, refilling it if empty. */
+export function rmqueuePcplist(
+  zone: ZoneState,
+  order: number,
+  mt: Migratetype,
+  allocFlags: AllocFlags,
+  cpu: number,
+  probe: PageProbe,
+  events: EventSink,
+): { zone: ZoneState; pfn: number | undefined } {
+  // An allocation ends a run of frees: halve free_count (the next spill is smaller).
+  const pcp = pcpOf(zone, cpu);
+  let next = withPcp(zone, cpu, { ...pcp, freeCount: pcp.freeCount >> 1 });
+  const pindex = orderToPindex(order, mt);
+  if (pcpOf(next, cpu).lists[pindex]?.length === 0) {
+    next = rmqueueBulk(next, order, nrPcpAlloc(next, order), mt, allocFlags, cpu, probe, events).zone;
+  }
+  const head = pcpOf(next, cpu).lists[pindex]?.head ?? -1;
+  if (head === -1) return { zone: next, pfn: undefined };
+  return { zone: delFromPcpList(next, head), pfn: head };
+}
+
+/**
+ * mm/page_alloc.c free_pcppages_bulk(): return `count` pages to the buddy lists, taking from
+ * the tail (the coldest) of each list in turn, starting with list `pindex`. Each goes back with
+ * its pageblock's *current* type.
+ */
+export function freePcppagesBulk(
+  zone: ZoneState,
+  count: number,
+  cpu: number,
+  pindex: number,
+  events: EventSink,
+): ZoneState {
+  emit(events, { name: "zone_lock", caller: "free_pcppages_bulk" });
+  const nrLists = zone.config.nrPcpLists;
+  let next = zone;
+  let remaining = Math.min(count, pcpOf(zone, cpu).count);
+  let index = pindex - 1;
+  while (remaining > 0) {
+    // Round-robin to the next non-empty list.
+    do {
+      index = index + 1 > nrLists - 1 ? 0 : index + 1;
+    } while ((pcpOf(next, cpu).lists[index]?.length ?? 0) === 0);
+    const order = pindexToOrder(next.config, index);
+    do {
+      const pfn = pcpOf(next, cpu).lists[index]?.tail ?? -1;
+      const mt = getPfnblockMigratetype(next, pfn);
+      next = delFromPcpList(next, pfn);
+      remaining -= 1 << order;
+      next = freeOnePage(next, pfn, order, mt, false).zone;
+      emit(events, { name: "mm_page_pcpu_drain", pfn, order, migratetype: mt });
+    } while (remaining > 0 && (pcpOf(next, cpu).lists[index]?.length ?? 0) > 0);
+  }
+  return next;
+}
+
+/**
+ * mm/page_alloc.c free_frozen_pages() pcp branch + free_frozen_page_commit(): put the page at
+ * the head of its list (it is cache-hot) and spill a batch to the buddy lists above pcp->high.
+ */
+export function freeToPcp(zone: ZoneState, pfn: number, order: number, cpu: number, events: EventSink): ZoneState {
+  // Only unmovable, reclaimable and movable have pcp lists; HIGHATOMIC goes on the movable one.
+  let mt = getPfnblockMigratetype(zone, pfn);
+  if (mt >= MIGRATE_PCPTYPES) mt = MIGRATE_MOVABLE;
+  const pindex = orderToPindex(order, mt);
+  let next = addToPcpList(zone, cpu, pindex, pfn, order, false);
+  const pcp = pcpOf(next, cpu);
+  const { pcpBatch: batch, pcpHigh: high } = next.config;
+  const freeCount = pcp.freeCount < batch << PCP_BATCH_SCALE_MAX ? pcp.freeCount + (1 << order) : pcp.freeCount;
+  next = withPcp(next, cpu, { ...pcp, freeCount });
+  if (pcp.count >= high) next = freePcppagesBulk(next, nrPcpFree(next, pcpOf(next, cpu)), cpu, pindex, events);
+  return next;
+}
+
+/** mm/page_alloc.c drain_pages_zone(): empty one CPU's lists in chunks of batch << PCP_BATCH_SCALE_MAX. */
+export function drainPagesZone(zone: ZoneState, cpu: number, events: EventSink): { zone: ZoneState; drained: number } {
+  let next = zone;
+  let drained = 0;
+  for (let count = pcpOf(next, cpu).count; count > 0; count = pcpOf(next, cpu).count) {
+    const toDrain = Math.min(count, next.config.pcpBatch << PCP_BATCH_SCALE_MAX);
+    next = freePcppagesBulk(next, toDrain, cpu, 0, events);
+    drained += count - pcpOf(next, cpu).count;
+  }
+  return { zone: next, drained };
+}
+
+export interface DrainAllPagesOptions {
+  /** Who called: "direct_reclaim" (allocator), "kcompactd", "user"... carried into the event. */
+  readonly caller: string;
+  /**
+   * Another CPU holds pcpu_drain_mutex. A caller passing no zone (the allocator's
+   * drain_all_pages(NULL)) then returns at once; a zone-specific caller waits its turn.
+   */
+  readonly mutexBusy?: boolean;
+  /** drain_all_pages(zone) rather than drain_all_pages(NULL); with one zone only the mutex rule differs. */
+  readonly zoneSpecific?: boolean;
+}
+
+/**
+ * mm/page_alloc.c __drain_all_pages(): the calling CPU drains, one after another, every CPU
+ * that has pcp pages (no IPIs since 5.19's pcp locking). Cost: one pcp lock per CPU visited,
+ * a zone lock per batch, and a __free_one_page() per page.
+ */
+export function drainAllPages(zone: ZoneState, options: DrainAllPagesOptions, events: EventSink): ZoneState {
+  if (options.mutexBusy && !options.zoneSpecific) {
+    emit(events, { name: "drain_all_pages", caller: options.caller, skipped: true, cpus_visited: 0, pages_drained: 0 });
+    return zone;
+  }
+  let next = zone;
+  let cpusVisited = 0;
+  let pagesDrained = 0;
+  for (let cpu = 0; cpu < zone.config.nrCpus; cpu++) {
+    if (pcpOf(next, cpu).count === 0) continue;
+    cpusVisited++;
+    const drained = drainPagesZone(next, cpu, events);
+    next = drained.zone;
+    pagesDrained += drained.drained;
+  }
+  emit(events, {
+    name: "drain_all_pages",
+    caller: options.caller,
+    skipped: false,
+    cpus_visited: cpusVisited,
+    pages_drained: pagesDrained,
+  });
+  return next;
+}

@@ -1,0 +1,163 @@
+/**
+ * Zone geometry and tunables, with the kernel's boot-time formulas as defaults so a zone of any
+ * size behaves like a real one unless a test overrides a value on purpose.
+ */
+
+import type { PlantedFault } from "./fault-injection.js";
+import { PAGE_ALLOC_COSTLY_ORDER } from "./migratetype.js";
+
+export const PAGE_SIZE_KB = 4;
+/** mm/page_alloc.c: watermark_scale_factor default, in units of 1/10000 of the zone. */
+export const DEFAULT_WATERMARK_SCALE_FACTOR = 10;
+/** mm/page_alloc.c: watermark_boost_factor default, in units of 1/10000 of the high watermark. */
+export const DEFAULT_WATERMARK_BOOST_FACTOR = 15000;
+/** CONFIG_PCP_BATCH_SCALE_MAX default: drains free at most batch << 5 pages per lock hold. */
+export const PCP_BATCH_SCALE_MAX = 5;
+
+export interface ZoneConfigInput {
+  /** Pages in the zone (zone->managed_pages == spanned pages here); a multiple of the pageblock size. */
+  readonly nrPages?: number;
+  /** MAX_PAGE_ORDER (include/linux/mmzone.h); the largest buddy order. */
+  readonly maxPageOrder?: number;
+  /** pageblock_order (include/linux/pageblock-flags.h). */
+  readonly pageblockOrder?: number;
+  /** HPAGE_PMD_ORDER: the one order above PAGE_ALLOC_COSTLY_ORDER with pcp lists; null without THP. */
+  readonly thpOrder?: number | null;
+  readonly nrCpus?: number;
+  /** pcp->batch; default zone_batchsize(). */
+  readonly pcpBatch?: number;
+  /** pcp->high; default zone_highsize() (high_min). Fixed: 6.7's auto-tuning up to high_max is not modelled. */
+  readonly pcpHigh?: number;
+  /** min_free_kbytes; default calculate_min_free_kbytes() for this zone's size. */
+  readonly minFreeKbytes?: number;
+  readonly watermarkScaleFactor?: number;
+  readonly watermarkBoostFactor?: number;
+  /** Deliberately broken mechanisms, for proving that an invariant catches them. Never set outside tests. */
+  readonly faults?: readonly PlantedFault[];
+}
+
+export interface ZoneConfig {
+  readonly nrPages: number;
+  readonly maxPageOrder: number;
+  readonly pageblockOrder: number;
+  readonly thpOrder: number | null;
+  readonly nrCpus: number;
+  readonly pcpBatch: number;
+  readonly pcpHigh: number;
+  /** NR_PCP_LISTS: MIGRATE_PCPTYPES lists per order 0..COSTLY, plus two (movable, other) for the THP order. */
+  readonly nrPcpLists: number;
+  readonly watermarks: { readonly min: number; readonly low: number; readonly high: number; readonly promo: number };
+  readonly watermarkBoostFactor: number;
+  readonly faults: readonly PlantedFault[];
+}
+
+export class ZoneConfigError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+    this.name = "ZoneConfigError";
+  }
+}
+
+function intInRange(field: string, value: number, lo: number, hi: number): number {
+  if (!Number.isInteger(value) || value < lo || value > hi) {
+    throw new ZoneConfigError(field, `expected an integer in [${lo}, ${hi}], got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function roundDownPowerOfTwo(n: number): number {
+  return n < 1 ? 0 : 2 ** Math.floor(Math.log2(n));
+}
+
+/** mm/page_alloc.c zone_batchsize(): ~0.1% of the zone or 1 MiB, /4, clamped to 2^n - 1, at least 1. */
+export function zoneBatchsize(managedPages: number): number {
+  let batch = Math.min(managedPages >> 10, (1024 * 1024) / (PAGE_SIZE_KB * 1024));
+  batch = Math.max(1, Math.floor(batch / 4));
+  batch = roundDownPowerOfTwo(batch + Math.floor(batch / 2)) - 1;
+  // zone_set_pageset_high_and_batch(): new_batch = max(1, zone_batchsize(zone))
+  return Math.max(1, batch);
+}
+
+/**
+ * mm/page_alloc.c zone_highsize() with high_fraction == 0, which is pcp->high_min by default:
+ * the low watermark split over the node's CPUs, and at least batch * 4. The kernel lets
+ * pcp->high float up to high_max (managed / 8 / CPUs) under free-heavy load; the model keeps it
+ * at high_min, the value it starts from and decays back to.
+ */
+export function zoneHighsize(lowWatermark: number, batch: number, nrCpus: number): number {
+  return Math.max(Math.floor(lowWatermark / nrCpus), batch << 2);
+}
+
+/** mm/page_alloc.c calculate_min_free_kbytes(): clamp(int_sqrt(lowmem_kbytes * 16), 128, 262144). */
+export function calculateMinFreeKbytes(managedPages: number): number {
+  const lowmemKbytes = managedPages * PAGE_SIZE_KB;
+  return Math.min(262144, Math.max(128, Math.floor(Math.sqrt(lowmemKbytes * 16))));
+}
+
+/**
+ * mm/page_alloc.c __setup_per_zone_wmarks() for a single lowmem zone: min is all of
+ * pages_min, and each further watermark adds max(min/4, managed * scale_factor / 10000).
+ */
+export function setupPerZoneWmarks(managedPages: number, minFreeKbytes: number, scaleFactor: number) {
+  const min = minFreeKbytes >> 2; // pages_min = min_free_kbytes >> (PAGE_SHIFT - 10)
+  const delta = Math.max(min >> 2, Math.floor((managedPages * scaleFactor) / 10000));
+  return { min, low: min + delta, high: min + 2 * delta, promo: min + 3 * delta };
+}
+
+export function buildZoneConfig(input: ZoneConfigInput = {}): ZoneConfig {
+  const maxPageOrder = intInRange("maxPageOrder", input.maxPageOrder ?? 10, 1, 20);
+  const pageblockOrder = intInRange(
+    "pageblockOrder",
+    input.pageblockOrder ?? Math.min(9, maxPageOrder),
+    1,
+    maxPageOrder,
+  );
+  const nrPages = intInRange("nrPages", input.nrPages ?? 1 << 12, 1 << pageblockOrder, 1 << 26);
+  if (nrPages % (1 << pageblockOrder) !== 0) {
+    throw new ZoneConfigError(
+      "nrPages",
+      `expected a multiple of the pageblock size ${1 << pageblockOrder}, got ${nrPages}`,
+    );
+  }
+  const thpOrder =
+    input.thpOrder === null
+      ? null
+      : intInRange("thpOrder", input.thpOrder ?? pageblockOrder, PAGE_ALLOC_COSTLY_ORDER + 1, maxPageOrder);
+  const nrCpus = intInRange("nrCpus", input.nrCpus ?? 4, 1, 1024);
+  const minFreeKbytes = intInRange("minFreeKbytes", input.minFreeKbytes ?? calculateMinFreeKbytes(nrPages), 0, 1 << 30);
+  const scale = intInRange(
+    "watermarkScaleFactor",
+    input.watermarkScaleFactor ?? DEFAULT_WATERMARK_SCALE_FACTOR,
+    1,
+    3000,
+  );
+  const watermarks = setupPerZoneWmarks(nrPages, minFreeKbytes, scale);
+  const pcpBatch = intInRange("pcpBatch", input.pcpBatch ?? zoneBatchsize(nrPages), 1, 1 << 16);
+  const pcpHigh = intInRange("pcpHigh", input.pcpHigh ?? zoneHighsize(watermarks.low, pcpBatch, nrCpus), 0, 1 << 24);
+  const watermarkBoostFactor = intInRange(
+    "watermarkBoostFactor",
+    input.watermarkBoostFactor ?? DEFAULT_WATERMARK_BOOST_FACTOR,
+    0,
+    1 << 20,
+  );
+  return {
+    nrPages,
+    maxPageOrder,
+    pageblockOrder,
+    thpOrder,
+    nrCpus,
+    pcpBatch,
+    pcpHigh,
+    nrPcpLists: 3 * (PAGE_ALLOC_COSTLY_ORDER + 1) + (thpOrder === null ? 0 : 2),
+    watermarks,
+    watermarkBoostFactor,
+    faults: input.faults ?? [],
+  };
+}
+
+export function hasFault(config: ZoneConfig, fault: PlantedFault): boolean {
+  return config.faults.length > 0 && config.faults.includes(fault);
+}

@@ -1,0 +1,163 @@
+/**
+ * The state of one zone: include/linux/mmzone.h struct zone, struct free_area,
+ * struct per_cpu_pages, plus the pageblock bitmap (include/linux/pageblock-flags.h).
+ *
+ * One node, one zone (ZONE_NORMAL) starting at pfn 0. Everything here is immutable; the
+ * mechanisms that change a zone (buddy.ts, fallback.ts, pcp.ts, ...) return new ZoneStates
+ * that share every untouched subtree with the old one.
+ */
+
+import { MIGRATE_MOVABLE, MIGRATE_TYPES, type Migratetype } from "./migratetype.js";
+import { EMPTY_LIST, type Linked, type ListHead } from "./persistent/linked-list.js";
+import { emptySparseArray, type SparseArray, sparseGet, sparseSet } from "./persistent/sparse-array.js";
+import { buildZoneConfig, type ZoneConfig, type ZoneConfigInput } from "./zone-config.js";
+
+export type { ZoneConfig, ZoneConfigInput } from "./zone-config.js";
+
+/** A free buddy block, keyed by its head pfn: PageBuddy + buddy_order + its free_list links. */
+export interface FreeBlock extends Linked {
+  readonly order: number;
+  /** The free_list this block sits on (free_area[order].free_list[mt]). */
+  readonly mt: Migratetype;
+}
+
+/** A page (of order <= PAGE_ALLOC_COSTLY_ORDER, or the THP order) on a per-CPU list. */
+export interface PcpPage extends Linked {
+  readonly order: number;
+  readonly cpu: number;
+  readonly pindex: number;
+}
+
+/** struct per_cpu_pages, minus the lock. */
+export interface PerCpuPages {
+  /** lists[pindex], see pcp.ts orderToPindex(). */
+  readonly lists: readonly ListHead[];
+  /** pcp->count, in pages. */
+  readonly count: number;
+  /** pcp->free_count: recent consecutive frees, which scale the next free_pcppages_bulk batch. */
+  readonly freeCount: number;
+}
+
+export interface Watermarks {
+  readonly min: number;
+  readonly low: number;
+  readonly high: number;
+  readonly promo: number;
+}
+
+export interface ZoneState {
+  readonly config: ZoneConfig;
+  /** Free buddy blocks by head pfn. */
+  readonly freeBlocks: SparseArray<FreeBlock>;
+  /** free_area[order].free_list[mt], flattened: index order * MIGRATE_TYPES + mt. */
+  readonly freeLists: readonly ListHead[];
+  /** The migratetype of each pageblock, by pageblock index (pfn >> pageblock_order). */
+  readonly pageblockMt: SparseArray<Migratetype>;
+  /** PB_migrate_skip: compaction's per-pageblock "nothing to isolate here" hint. */
+  readonly pageblockSkip: SparseArray<true>;
+  /** Pages on per-CPU lists, by pfn. */
+  readonly pcpPages: SparseArray<PcpPage>;
+  readonly pcp: readonly PerCpuPages[];
+  /** NR_FREE_PAGES: pages in the buddy lists; pcp pages are not counted. */
+  readonly nrFreePages: number;
+  /** NR_FREE_HIGHATOMIC: the part of nrFreePages on MIGRATE_HIGHATOMIC lists. */
+  readonly nrFreeHighatomic: number;
+  /** zone->_watermark[] */
+  readonly watermark: Watermarks;
+  /** zone->watermark_boost */
+  readonly watermarkBoost: number;
+  /** ZONE_BOOSTED_WATERMARK: rmqueue() wakes kswapd once when set. */
+  readonly boostedWatermark: boolean;
+  /** zone->nr_reserved_highatomic, in pages. */
+  readonly nrReservedHighatomic: number;
+}
+
+export function freeListIndex(order: number, mt: Migratetype): number {
+  return order * MIGRATE_TYPES + mt;
+}
+
+export function freeList(zone: ZoneState, order: number, mt: Migratetype): ListHead {
+  return zone.freeLists[freeListIndex(order, mt)] ?? EMPTY_LIST;
+}
+
+/** free_area_empty() */
+export function freeAreaEmpty(zone: ZoneState, order: number, mt: Migratetype): boolean {
+  return freeList(zone, order, mt).length === 0;
+}
+
+/** free_area[order].nr_free: the number of free blocks of this order, over all migratetypes. */
+export function freeAreaNrFree(zone: ZoneState, order: number): number {
+  let n = 0;
+  for (let mt = 0; mt < MIGRATE_TYPES; mt++) n += freeList(zone, order, mt as Migratetype).length;
+  return n;
+}
+
+export function pageblockNrPages(config: ZoneConfig): number {
+  return 1 << config.pageblockOrder;
+}
+
+export function nrPageblocks(config: ZoneConfig): number {
+  return config.nrPages >> config.pageblockOrder;
+}
+
+/** get_pfnblock_migratetype() */
+export function getPfnblockMigratetype(zone: ZoneState, pfn: number): Migratetype {
+  const mt = sparseGet(zone.pageblockMt, pfn >> zone.config.pageblockOrder);
+  if (mt === undefined) throw new Error(`pfn ${pfn} is outside the zone`);
+  return mt;
+}
+
+/** set_pageblock_migratetype() */
+export function setPageblockMigratetype(zone: ZoneState, pfn: number, mt: Migratetype): ZoneState {
+  const index = pfn >> zone.config.pageblockOrder;
+  if (sparseGet(zone.pageblockMt, index) === mt) return zone;
+  return { ...zone, pageblockMt: sparseSet(zone.pageblockMt, index, mt) };
+}
+
+/** change_pageblock_range(): retype every pageblock covered by a block of `order` at `pfn`. */
+export function changePageblockRange(zone: ZoneState, pfn: number, order: number, mt: Migratetype): ZoneState {
+  const blocks = Math.max(1, 1 << (order - zone.config.pageblockOrder));
+  let next = zone;
+  for (let i = 0; i < blocks; i++) next = setPageblockMigratetype(next, pfn + i * pageblockNrPages(zone.config), mt);
+  return next;
+}
+
+/** zone_spans_pfn() */
+export function zoneSpansPfn(zone: ZoneState, pfn: number): boolean {
+  return pfn >= 0 && pfn < zone.config.nrPages;
+}
+
+/** wmark_pages(): a watermark plus the current boost. */
+export function wmarkPages(zone: ZoneState, which: "min" | "low" | "high" | "promo"): number {
+  return zone.watermark[which] + zone.watermarkBoost;
+}
+
+/**
+ * An empty zone (no free pages, every pageblock MOVABLE as memmap_init_range() leaves them).
+ * Use `bootZone()` from page-alloc.ts to get the zone as the kernel hands it over after boot.
+ */
+export function emptyZone(input: ZoneConfigInput = {}): ZoneState {
+  const config = buildZoneConfig(input);
+  let pageblockMt = emptySparseArray<Migratetype>(nrPageblocks(config));
+  for (let i = 0; i < nrPageblocks(config); i++) pageblockMt = sparseSet(pageblockMt, i, MIGRATE_MOVABLE);
+  const pcp: PerCpuPages = {
+    lists: Array.from({ length: config.nrPcpLists }, () => EMPTY_LIST),
+    count: 0,
+    freeCount: 0,
+  };
+  return {
+    config,
+    freeBlocks: emptySparseArray(config.nrPages),
+    freeLists: Array.from({ length: (config.maxPageOrder + 1) * MIGRATE_TYPES }, () => EMPTY_LIST),
+    pageblockMt,
+    pageblockSkip: emptySparseArray(nrPageblocks(config)),
+    pcpPages: emptySparseArray(config.nrPages),
+    pcp: Array.from({ length: config.nrCpus }, () => pcp),
+    nrFreePages: 0,
+    nrFreeHighatomic: 0,
+    watermark: config.watermarks,
+    watermarkBoost: 0,
+    boostedWatermark: false,
+    nrReservedHighatomic: 0,
+  };
+}
