@@ -10,11 +10,11 @@ import { pcpAllowedOrder } from "./pcp-index.js";
 import { listAddHead, listAddTail, listDelete } from "./persistent/linked-list.js";
 import { sparseGet } from "./persistent/sparse-array.js";
 import {
+  changePageblockRange,
   type FreeBlock,
   freeList,
   freeListIndex,
   getPfnblockMigratetype,
-  setPageblockMigratetype,
   type ZoneState,
 } from "./zone.js";
 import { hasFault } from "./zone-config.js";
@@ -184,8 +184,8 @@ export function freeOnePage(
       if (mt !== buddyMt && (!migratetypeIsMergeable(mt) || !migratetypeIsMergeable(buddyMt))) break;
     }
     next = delFromFreeList(next, buddyPfn);
-    // Match the buddy's pageblock type so a later expand() puts sub-blocks on the right lists.
-    if (buddyMt !== mt) next = setPageblockMigratetype(next, buddyPfn, mt);
+    // Match the buddy's type (all its pageblocks) so a later expand() puts sub-blocks on the right lists.
+    if (buddyMt !== mt) next = changePageblockRange(next, buddyPfn, order, mt);
     pfn &= buddyPfn;
     order++;
   }

@@ -45,6 +45,14 @@ export type TraceEvent =
       readonly change_ownership: boolean;
     }
   // ---- model-only events (no tracepoint in the kernel) ----
+  | {
+      readonly name: "get_page_from_freelist";
+      readonly order: number;
+      readonly alloc_flags: number;
+      readonly migratetype: Migratetype;
+      /** The pfn handed out, or -1. */
+      readonly pfn: number;
+    }
   | { readonly name: "zone_lock"; readonly caller: ZoneLockCaller }
   | {
       readonly name: "drain_all_pages";
@@ -68,6 +76,7 @@ export type ZoneLockCaller = "rmqueue_buddy" | "rmqueue_bulk" | "free_pcppages_b
 export type TraceEventName = TraceEvent["name"];
 
 export const MODEL_ONLY_EVENTS: ReadonlySet<TraceEventName> = new Set<TraceEventName>([
+  "get_page_from_freelist",
   "zone_lock",
   "drain_all_pages",
   "boost_watermark",

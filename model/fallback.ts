@@ -158,7 +158,7 @@ function tryToClaimBlock(
   // Take ownership for orders >= pageblock_order.
   if (currentOrder >= config.pageblockOrder) {
     let next = delPageFromFreeListAccounted(zone, pfn);
-    next = changePageblockRange(next, pfn, currentOrder, startMt);
+    if (!hasFault(config, "claim-keeps-pageblock-type")) next = changePageblockRange(next, pfn, currentOrder, startMt);
     const expanded = expand(next, pfn, order, currentOrder, startMt);
     return { zone: accountFreepages(expanded.zone, expanded.nrAdded, startMt), pfn };
   }
@@ -185,7 +185,7 @@ function tryToClaimBlock(
   }
   if (counts.freePages + alikePages < 1 << (config.pageblockOrder - 1)) return { zone: next, pfn: undefined };
   next = moveFreepagesBlock(next, counts.startPfn, startMt).zone;
-  next = setPageblockMigratetype(next, counts.startPfn, startMt);
+  if (!hasFault(config, "claim-keeps-pageblock-type")) next = setPageblockMigratetype(next, counts.startPfn, startMt);
   const taken = rmqueueSmallest(next, order, startMt, events);
   return taken ?? { zone: next, pfn: undefined };
 }
@@ -256,26 +256,11 @@ export function rmqueueSteal(
     const fallbackMt = findSuitableFallback(zone, current, startMt, false);
     if (fallbackMt === -1 || fallbackMt === -2) continue;
     const pfn = freeList(zone, current, fallbackMt).head;
-    const listMt = hasFault(zone.config, "steal-to-wrong-list") ? startMt : fallbackMt;
-    const next = pageDelAndExpandOnto(zone, pfn, order, current, fallbackMt, listMt);
+    const next = pageDelAndExpand(zone, pfn, order, current, fallbackMt);
     extfrag(next, pfn, order, current, startMt, fallbackMt, events);
     return { zone: next, pfn };
   }
   return undefined;
-}
-
-/** page_del_and_expand(), except that the planted fault may put the remainders on another list. */
-function pageDelAndExpandOnto(
-  zone: ZoneState,
-  pfn: number,
-  low: number,
-  high: number,
-  mt: Migratetype,
-  listMt: Migratetype,
-): ZoneState {
-  if (listMt === mt) return pageDelAndExpand(zone, pfn, low, high, mt);
-  const expanded = expand(delPageFromFreeListAccounted(zone, pfn), pfn, low, high, listMt);
-  return accountFreepages(expanded.zone, expanded.nrAdded, listMt);
 }
 
 /** enum rmqueue_mode: where rmqueue_bulk() found pages last, so the next call starts there. */

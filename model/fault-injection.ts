@@ -12,8 +12,9 @@ export const PLANTED_FAULTS = {
   "wrong-buddy-pfn": "__find_buddy_pfn() returns pfn + (1 << order) instead of pfn ^ (1 << order)",
   "double-count-free": "account_freepages() adds a freed block to NR_FREE_PAGES twice",
   "lose-expand-remainder": "expand() forgets to put the smallest split-off half back on a free list",
-  "steal-to-wrong-list": "__rmqueue_steal() puts the split-off remainder on the requester's list, not the block's",
-  "watermark-off-by-one": "__zone_watermark_ok() passes when free pages equal the mark plus reserve",
+  "claim-keeps-pageblock-type":
+    "try_to_claim_block() gives a pageblock's free pages to the requester's type but leaves the pageblock's type alone",
+  "slowpath-skips-watermark": "get_page_from_freelist() allocates even when the min watermark check fails",
 } as const;
 
 export type PlantedFault = keyof typeof PLANTED_FAULTS;

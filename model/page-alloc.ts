@@ -12,6 +12,7 @@ import {
   ALLOC_NON_BLOCK,
   ALLOC_OOM,
   ALLOC_WMARK_MASK,
+  ALLOC_WMARK_MIN,
   type AllocFlags,
 } from "./alloc-flags.js";
 import { moveToFreeList, rmqueueSmallest, splitLargeBuddy } from "./buddy.js";
@@ -31,6 +32,7 @@ import {
   type ZoneConfigInput,
   type ZoneState,
 } from "./zone.js";
+import { hasFault } from "./zone-config.js";
 
 const WMARK_NAMES = ["min", "low", "high", "promo"] as const;
 
@@ -41,7 +43,10 @@ const WMARK_NAMES = ["min", "low", "high", "promo"] as const;
  * made every pageblock MOVABLE.
  */
 export function bootZone(input: ZoneConfigInput = {}): ZoneState {
-  let zone = emptyZone(input);
+  // Planted faults are switched on once boot is done, like fail_page_alloc through debugfs:
+  // a broken mechanism should show up in the ops under test, not in the starting state.
+  const faults = input.faults ?? [];
+  let zone = emptyZone({ ...input, faults: [] });
   const { nrPages, maxPageOrder } = zone.config;
   // mm/memblock.c __free_pages_memory(): the largest order the start is aligned to, that fits.
   for (let start = 0; start < nrPages; ) {
@@ -50,7 +55,7 @@ export function bootZone(input: ZoneConfigInput = {}): ZoneState {
     zone = splitLargeBuddy(zone, start, order, true);
     start += 1 << order;
   }
-  return zone;
+  return faults.length === 0 ? zone : { ...zone, config: { ...zone.config, faults } };
 }
 
 export interface RmqueueResult {
@@ -209,17 +214,24 @@ export function getPageFromFreelist(zone: ZoneState, request: FreelistRequest, e
   let wakeKswapdForBoost = false;
   for (;;) {
     const mark = wmarkPages(next, WMARK_NAMES[allocFlags & ALLOC_WMARK_MASK] ?? "min");
-    const watermarkOk = (allocFlags & ALLOC_NO_WATERMARKS) !== 0 || zoneWatermarkFast(next, order, mark, allocFlags);
+    const watermarkOk =
+      (allocFlags & ALLOC_NO_WATERMARKS) !== 0 ||
+      zoneWatermarkFast(next, order, mark, allocFlags) ||
+      ((allocFlags & ALLOC_WMARK_MASK) === ALLOC_WMARK_MIN && hasFault(next.config, "slowpath-skips-watermark"));
     if (watermarkOk) {
       const taken = rmqueue(next, order, allocFlags, migratetype, cpu, probe, events);
       next = taken.zone;
       wakeKswapdForBoost ||= taken.wakeKswapdForBoost;
       if (taken.pfn !== undefined) {
         if ((allocFlags & ALLOC_HIGHATOMIC) !== 0) next = reserveHighatomicPageblock(next, taken.pfn, order, events);
+        emit(events, { name: "get_page_from_freelist", order, alloc_flags: allocFlags, migratetype, pfn: taken.pfn });
         return { zone: next, pfn: taken.pfn, wakeKswapdForBoost };
       }
     }
-    if ((allocFlags & ALLOC_NOFRAGMENT) === 0) return { zone: next, pfn: undefined, wakeKswapdForBoost };
+    if ((allocFlags & ALLOC_NOFRAGMENT) === 0) {
+      emit(events, { name: "get_page_from_freelist", order, alloc_flags: allocFlags, migratetype, pfn: -1 });
+      return { zone: next, pfn: undefined, wakeKswapdForBoost };
+    }
     allocFlags &= ~ALLOC_NOFRAGMENT;
   }
 }

@@ -15,7 +15,6 @@ import {
 } from "./alloc-flags.js";
 import { MIGRATE_HIGHATOMIC, MIGRATE_MOVABLE, MIGRATE_RECLAIMABLE, MIGRATE_UNMOVABLE } from "./migratetype.js";
 import { freeAreaEmpty, type ZoneState } from "./zone.js";
-import { hasFault } from "./zone-config.js";
 
 /**
  * mm/page_alloc.c __zone_watermark_unusable_free(): pages the request may not count. Without
@@ -47,8 +46,7 @@ export function zoneWatermarkOkWith(
     // OOM victims can dip further still (half of what is left).
     if ((allocFlags & ALLOC_OOM) !== 0) min -= Math.floor(min / 2);
   }
-  const passes = hasFault(zone.config, "watermark-off-by-one") ? free >= min : free > min;
-  if (!passes) return false;
+  if (free <= min) return false;
   if (order === 0) return true;
   // For a high-order request, some block of at least that order must exist on a list it may use.
   for (let o = order; o <= zone.config.maxPageOrder; o++) {
@@ -72,8 +70,7 @@ export function zoneWatermarkFast(zone: ZoneState, order: number, mark: number, 
   if (order === 0) {
     const reserved = zoneWatermarkUnusableFree(zone, 0, allocFlags);
     const usable = freePages - Math.min(freePages, reserved);
-    const passes = hasFault(zone.config, "watermark-off-by-one") ? usable >= mark : usable > mark;
-    if (passes) return true;
+    if (usable > mark) return true;
   }
   if (zoneWatermarkOkWith(zone, order, mark, allocFlags, freePages)) return true;
   // __GFP_HIGH order-0 requests ignore the boost when checking the min watermark: the boost

@@ -1,0 +1,174 @@
+/**
+ * fast-check arbitraries for op sequences.
+ *
+ * A sequence is a few *phases*, each with its own mix of op kinds: a phase that fills memory
+ * with movable pages, one that frees some of them, one of page-table allocations... That is how
+ * fragmentation arises in practice (and how a fallback ends up stealing from a polluted block),
+ * and uniform interleavings almost never get there.
+ *
+ * A generated op may name "the k-th live allocation" instead of a handle (`pick`), so that
+ * shrinking can delete any op without breaking the ones after it; run-ops.ts turns picks into
+ * handles as it runs.
+ */
+
+import fc from "fast-check";
+import {
+  __GFP_RECLAIMABLE,
+  GFP_ATOMIC,
+  GFP_HIGHUSER_MOVABLE,
+  GFP_KERNEL,
+  GFP_NOWAIT,
+  GFP_PGTABLE_USER,
+  type GfpMask,
+} from "../model/gfp.js";
+import type { Op } from "../model/system.js";
+
+export type PlannedOp =
+  | Exclude<Op, { kind: "free" }>
+  | { readonly kind: "free"; readonly pick: number; readonly cpu: number };
+
+export interface ZoneShape {
+  readonly maxPageOrder: number;
+  readonly nrCpus: number;
+}
+
+export interface OpMix {
+  /** Ops per phase, at most. */
+  readonly phaseLength: number;
+  /** Phases per sequence, at most. */
+  readonly maxPhases: number;
+}
+
+/** Relative weights of the op kinds within one phase; a weight of 0 leaves the kind out. */
+export interface PhaseWeights {
+  /** Order-0 unmovable allocations: page tables (GFP_PGTABLE_USER) and GFP_KERNEL memory. */
+  readonly unmovable: number;
+  /** Movable allocations of order 0-1: small page-cache folios and anonymous pages. */
+  readonly movable: number;
+  /** Movable allocations of any order up to MAX_PAGE_ORDER. */
+  readonly large: number;
+  /** Reclaimable (slab-like) allocations of order 0-1. */
+  readonly reclaimable: number;
+  /** GFP_ATOMIC / GFP_NOWAIT allocations of orders 0-3: reserve access, no reclaim. */
+  readonly atomic: number;
+  readonly free: number;
+  readonly drain: number;
+  /**
+   * When set, the n-th free of the phase frees live allocation n * freeStride instead of a
+   * random one: on a list that shrinks as it goes, that frees every (stride+1)-th allocation,
+   * the small evenly spread holes that an exiting process or a munmap leaves behind.
+   */
+  readonly freeStride?: number;
+}
+
+interface MenuEntry {
+  readonly weight: number;
+  readonly build: (raw: RawOp, shape: ZoneShape, index: number) => PlannedOp;
+}
+
+/** The random material of one op, interpreted against its phase's weights. */
+interface RawOp {
+  readonly roll: number;
+  readonly order: number;
+  readonly variant: number;
+  readonly pick: number;
+  readonly cpu: number;
+}
+
+const ROLL_RANGE = 1000;
+
+function pickFrom<T>(values: readonly T[], index: number): T {
+  return values[index % values.length] as T;
+}
+
+function menuFor(w: PhaseWeights): MenuEntry[] {
+  const lowOrder = (raw: RawOp, shape: ZoneShape) => raw.order % (Math.min(3, shape.maxPageOrder) + 1);
+  const alloc = (order: number, gfp: GfpMask, cpu: number): PlannedOp => ({ kind: "alloc", order, gfp, cpu });
+  return [
+    { weight: w.unmovable, build: (r) => alloc(0, pickFrom([GFP_PGTABLE_USER, GFP_KERNEL], r.variant), r.cpu) },
+    { weight: w.movable, build: (r) => alloc(r.order % 2, GFP_HIGHUSER_MOVABLE, r.cpu) },
+    { weight: w.large, build: (r, s) => alloc(r.order % (s.maxPageOrder + 1), GFP_HIGHUSER_MOVABLE, r.cpu) },
+    { weight: w.reclaimable, build: (r) => alloc(r.order % 2, GFP_KERNEL | __GFP_RECLAIMABLE, r.cpu) },
+    { weight: w.atomic, build: (r, s) => alloc(lowOrder(r, s), pickFrom([GFP_ATOMIC, GFP_NOWAIT], r.variant), r.cpu) },
+    {
+      weight: w.free,
+      build: (r, _s, index) => ({
+        kind: "free",
+        pick: w.freeStride === undefined ? r.pick : index * w.freeStride,
+        cpu: r.cpu,
+      }),
+    },
+    { weight: w.drain, build: (r) => ({ kind: "drain", cpu: r.variant % 2 === 0 ? "all" : r.cpu }) },
+  ];
+}
+
+function interpret(raw: RawOp, menu: readonly MenuEntry[], shape: ZoneShape, index: number): PlannedOp {
+  const total = menu.reduce((n, e) => n + e.weight, 0);
+  let point = (raw.roll / ROLL_RANGE) * total;
+  for (const entry of menu) {
+    if (point < entry.weight) return entry.build(raw, shape, index);
+    point -= entry.weight;
+  }
+  return (menu.findLast((e) => e.weight > 0) as MenuEntry).build(raw, shape, index);
+}
+
+const NO_OPS: PhaseWeights = { unmovable: 0, movable: 0, large: 0, reclaimable: 0, atomic: 0, free: 0, drain: 0 };
+
+const randomWeights: fc.Arbitrary<PhaseWeights> = fc
+  .record({
+    unmovable: fc.integer({ min: 0, max: 40 }),
+    movable: fc.integer({ min: 0, max: 30 }),
+    large: fc.integer({ min: 0, max: 30 }),
+    reclaimable: fc.integer({ min: 0, max: 8 }),
+    atomic: fc.integer({ min: 0, max: 6 }),
+    free: fc.integer({ min: 0, max: 40 }),
+    drain: fc.integer({ min: 0, max: 5 }),
+  })
+  // A phase of nothing but zero weights would have no ops; fall back to order-0 unmovable.
+  .map((w) => (Object.values(w).some((v) => v > 0) ? w : { ...w, unmovable: 1 }));
+
+/**
+ * Phase archetypes from how servers use memory: page cache filling memory with small movable
+ * folios, memory being given back in scattered pieces, and a burst of page-table allocations
+ * (fork) arriving when the only free pages left sit in movable pageblocks, which is when the
+ * allocator steals and pollutes them.
+ */
+const ARCHETYPES: readonly PhaseWeights[] = [
+  { ...NO_OPS, movable: 30, unmovable: 2 },
+  { ...NO_OPS, free: 30, drain: 4 },
+  { ...NO_OPS, free: 1, freeStride: 3 },
+  { ...NO_OPS, unmovable: 30, free: 3, drain: 1 },
+];
+
+export const phaseWeights: fc.Arbitrary<PhaseWeights> = fc.oneof(
+  { weight: 3, arbitrary: randomWeights },
+  { weight: 3, arbitrary: fc.constantFrom(...ARCHETYPES) },
+);
+
+function rawOps(shape: ZoneShape, maxLength: number): fc.Arbitrary<RawOp[]> {
+  const raw: fc.Arbitrary<RawOp> = fc.record({
+    roll: fc.nat({ max: ROLL_RANGE - 1 }),
+    order: fc.nat({ max: 63 }),
+    variant: fc.nat({ max: 7 }),
+    // Small ranges keep shrinking cheap: every value is a shrink candidate.
+    pick: fc.nat({ max: 255 }),
+    cpu: fc.nat({ max: shape.nrCpus - 1 }),
+  });
+  // size "max": lengths spread over the whole range; the default bias toward short arrays never fills a zone.
+  return fc.array(raw, { minLength: 1, maxLength, size: "max" });
+}
+
+/**
+ * Phased op sequences. Each phase is (weights, raw ops) mapped to ops, rather than built with
+ * chain(), so fast-check shrinks the ops and the weights independently: chain() regenerates
+ * the ops whenever the weights shrink, which made shrinking a long counterexample take minutes.
+ */
+export function fragmentingOps(shape: ZoneShape, mix: OpMix): fc.Arbitrary<PlannedOp[]> {
+  const phase = fc.tuple(phaseWeights, rawOps(shape, mix.phaseLength));
+  return fc.array(phase, { minLength: 1, maxLength: mix.maxPhases }).map((phases) =>
+    phases.flatMap(([weights, raws]) => {
+      const menu = menuFor(weights);
+      return raws.map((r, index) => interpret(r, menu, shape, index));
+    }),
+  );
+}

@@ -1,0 +1,16 @@
+/** The invariants, by stable id. */
+
+import { alignment } from "./alignment.js";
+import { coalescing } from "./coalescing.js";
+import { freelistHygiene } from "./freelist-hygiene.js";
+import type { Invariant } from "./invariant.js";
+import { noLeaks } from "./no-leaks.js";
+import { watermarkSafety } from "./watermark-safety.js";
+
+export const INVARIANTS: readonly Invariant[] = [noLeaks, coalescing, alignment, freelistHygiene, watermarkSafety];
+
+export function invariantById(id: string): Invariant | undefined {
+  return INVARIANTS.find((inv) => inv.id === id);
+}
+
+export type { Invariant, StepContext, Violation } from "./invariant.js";

@@ -1,0 +1,69 @@
+/**
+ * Shrinking op sequences. fast-check finds a failing sequence; this makes it small:
+ *
+ * 1. ddmin (Zeller and Hildebrandt's delta debugging): delete chunks of ops, then single ops,
+ *    as long as the sequence still fails. O(n log n) runs where a generic shrinker spends
+ *    thousands nudging the fields of every op of a long sequence.
+ * 2. Simplifications the domain provides (merge two order-k allocations into one order-k+1,
+ *    move an op to CPU 0, ...), each accepted only if the sequence still fails, then ddmin again.
+ *
+ * Every accepted step makes the sequence shorter, or equally long and simpler by the domain's
+ * measure, so the loop ends; a budget of predicate calls bounds it anyway.
+ */
+
+export interface Simplifier<T> {
+  /** Candidate sequences that change the item at `index` (and may drop a later one), each shorter or simpler. */
+  candidatesAt(items: readonly T[], index: number): Iterable<T[]>;
+}
+
+export const SHRINK_RUN_BUDGET = 20_000;
+
+export function ddmin<T>(items: readonly T[], fails: (candidate: readonly T[]) => boolean): T[] {
+  let current = [...items];
+  let granularity = 2;
+  while (current.length >= 2) {
+    const chunkSize = Math.ceil(current.length / granularity);
+    let reduced = false;
+    for (let start = 0; start < current.length; start += chunkSize) {
+      const complement = [...current.slice(0, start), ...current.slice(start + chunkSize)];
+      if (complement.length > 0 && fails(complement)) {
+        current = complement;
+        granularity = Math.max(granularity - 1, 2);
+        reduced = true;
+        break;
+      }
+    }
+    if (!reduced) {
+      if (granularity >= current.length) break;
+      granularity = Math.min(granularity * 2, current.length);
+    }
+  }
+  return current;
+}
+
+export function shrinkSequence<T>(
+  items: readonly T[],
+  fails: (candidate: readonly T[]) => boolean,
+  simplifier?: Simplifier<T>,
+): T[] {
+  let calls = 0;
+  const budgeted = (candidate: readonly T[]) => calls++ < SHRINK_RUN_BUDGET && fails(candidate);
+  let current = ddmin(items, budgeted);
+  if (simplifier === undefined) return current;
+  // Passes of simplification over every position, with ddmin between passes: running ddmin
+  // after each accepted simplification would cost O(n log n) runs per change.
+  for (let changed = true; changed && calls < SHRINK_RUN_BUDGET; ) {
+    changed = false;
+    for (let index = 0; index < current.length; index++) {
+      for (const candidate of simplifier.candidatesAt(current, index)) {
+        if (budgeted(candidate)) {
+          current = candidate;
+          changed = true;
+          break;
+        }
+      }
+    }
+    if (changed) current = ddmin(current, budgeted);
+  }
+  return current;
+}

@@ -1,0 +1,64 @@
+/**
+ * How a planned op sequence gets simpler, for minimize.ts: the buddy allocator's own notion of
+ * "the same thing, smaller" (two order-k allocations are one order-k+1 allocation's worth of
+ * pages), plus the plain ones (CPU 0, the oldest allocation, drain everything).
+ */
+
+import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL, type GfpMask, gfpMigratetype } from "../model/gfp.js";
+import { MIGRATE_MOVABLE, MIGRATE_UNMOVABLE } from "../model/migratetype.js";
+import type { PlannedOp } from "./arbitraries.js";
+import type { Simplifier } from "./minimize.js";
+
+/** How far apart two allocations may be to be merged; keeps a pass at O(n) candidates. */
+const MERGE_WINDOW = 8;
+
+/** drain_all_pages is the simplest op: it hands every pcp page to the buddy lists at once. */
+const DRAIN_ALL: PlannedOp = { kind: "drain", cpu: "all" };
+
+function simpler(op: PlannedOp): PlannedOp[] {
+  if (op.kind === "drain") return op.cpu === "all" ? [] : [DRAIN_ALL];
+  // A run of frees that only mattered because they spilled a pcp list may be one drain.
+  const out: PlannedOp[] = op.kind === "free" ? [DRAIN_ALL] : [];
+  if (op.cpu !== 0) out.push({ ...op, cpu: 0 });
+  if (op.kind === "free" && "pick" in op && op.pick !== 0) out.push({ ...op, pick: 0 });
+  if (op.kind === "alloc") {
+    if (op.order > 0) out.push({ ...op, order: op.order - 1 });
+    const canonical = canonicalGfp(op.gfp);
+    if (canonical !== undefined && canonical !== op.gfp) out.push({ ...op, gfp: canonical });
+  }
+  return out;
+}
+
+/** The plainest mask with the same mobility, so that allocations become mergeable. */
+function canonicalGfp(gfp: GfpMask): GfpMask | undefined {
+  const mt = gfpMigratetype(gfp);
+  if (mt === MIGRATE_MOVABLE) return GFP_HIGHUSER_MOVABLE;
+  if (mt === MIGRATE_UNMOVABLE) return GFP_KERNEL;
+  return undefined;
+}
+
+export function plannedOpSimplifier(maxPageOrder: number): Simplifier<PlannedOp> {
+  return {
+    *candidatesAt(items, i) {
+      const a = items[i];
+      if (a === undefined) return;
+      // Shorter first: merge two same-gfp allocations of one order into one of the next order.
+      if (a.kind === "alloc" && a.order < maxPageOrder) {
+        for (let j = i + 1; j < Math.min(items.length, i + 1 + MERGE_WINDOW); j++) {
+          const b = items[j];
+          if (b?.kind !== "alloc" || b.order !== a.order || b.gfp !== a.gfp) continue;
+          const merged = items.slice();
+          merged[i] = { ...a, order: a.order + 1 };
+          merged.splice(j, 1);
+          yield merged;
+        }
+      }
+      // Then equally long but simpler.
+      for (const variant of simpler(a)) {
+        const next = items.slice();
+        next[i] = variant;
+        yield next;
+      }
+    },
+  };
+}
