@@ -122,10 +122,11 @@ export function buildZoneConfig(input: ZoneConfigInput = {}): ZoneConfig {
       `expected a multiple of the pageblock size ${1 << pageblockOrder}, got ${nrPages}`,
     );
   }
-  const thpOrder =
-    input.thpOrder === null
-      ? null
-      : intInRange("thpOrder", input.thpOrder ?? pageblockOrder, PAGE_ALLOC_COSTLY_ORDER + 1, maxPageOrder);
+  // HPAGE_PMD_ORDER is pageblock_order on THP kernels; a pageblock too small to be above
+  // PAGE_ALLOC_COSTLY_ORDER cannot be a THP order, so such zones get no THP pcp lists.
+  const defaultThpOrder = pageblockOrder > PAGE_ALLOC_COSTLY_ORDER ? pageblockOrder : null;
+  const thpInput = input.thpOrder === undefined ? defaultThpOrder : input.thpOrder;
+  const thpOrder = thpInput === null ? null : intInRange("thpOrder", thpInput, PAGE_ALLOC_COSTLY_ORDER + 1, maxPageOrder);
   const nrCpus = intInRange("nrCpus", input.nrCpus ?? 4, 1, 1024);
   const minFreeKbytes = intInRange("minFreeKbytes", input.minFreeKbytes ?? calculateMinFreeKbytes(nrPages), 0, 1 << 30);
   const scale = intInRange(

@@ -1,0 +1,9 @@
+/** What a command may touch: where the project is, and where text goes. */
+export interface CommandContext {
+  /** The directory holding regressions/ and reports/ (the current directory when run by npm). */
+  readonly root: string;
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+  /** Progress as the work goes; a line each when not a terminal. */
+  readonly progress: (line: string) => void;
+}
