@@ -1,53 +1,58 @@
 /**
- * mm/page_alloc.c __alloc_pages_noprof(): the entry point. A fast attempt at the low watermark,
- * then the slow path.
+ * mm/page_alloc.c __alloc_pages_noprof() / __alloc_frozen_pages_noprof(): the entry point.
+ * A fast attempt at the low watermark (with ALLOC_NOFRAGMENT where the kernel sets it), then
+ * the slow path, then the mm_page_alloc tracepoint.
  */
 
-import { ALLOC_WMARK_LOW, allocFlagsNofragment, gfpToAllocFlags } from "./alloc-flags.js";
+import { ALLOC_CMA, ALLOC_WMARK_LOW, allocFlagsNofragment } from "./alloc-flags.js";
 import { type EventSink, emit } from "./events.js";
-import type { PageProbe } from "./fallback.js";
 import { type GfpMask, gfpMigratetype } from "./gfp.js";
+import type { BackgroundState } from "./kcompactd.js";
 import type { KernelOptions } from "./kernel-options.js";
-import { getPageFromFreelist } from "./page-alloc.js";
-import type { ZoneState } from "./zone.js";
+import { MIGRATE_MOVABLE } from "./migratetype.js";
+import { allocPagesSlowpath, freelistAttempt } from "./slowpath.js";
 
 export interface AllocRequest {
   readonly order: number;
   readonly gfp: GfpMask;
   readonly cpu: number;
+  /** Another CPU is in drain_all_pages(): this request's drain would be skipped (pcpu_drain_mutex). */
+  readonly drainMutexBusy?: boolean;
 }
 
 export interface AllocPagesResult {
-  readonly zone: ZoneState;
+  readonly state: BackgroundState;
   readonly pfn: number | undefined;
 }
 
-/**
- * __alloc_pages(): fast path at the low watermark with ALLOC_NOFRAGMENT where the kernel sets it,
- * then one attempt at the slow path's alloc_flags (min watermark, reserves as the gfp allows).
- */
+/** __alloc_pages() */
 export function allocPages(
-  zone: ZoneState,
+  state: BackgroundState,
   request: AllocRequest,
   kernel: KernelOptions,
-  probe: PageProbe,
   events: EventSink,
 ): AllocPagesResult {
   const { order, gfp, cpu } = request;
-  // Orders above MAX_PAGE_ORDER WARN and fail before touching anything.
-  if (order > zone.config.maxPageOrder) return { zone, pfn: undefined };
   const migratetype = gfpMigratetype(gfp);
-  const fastFlags = ALLOC_WMARK_LOW | allocFlagsNofragment(gfp, kernel.dma32Populated, kernel.defragMode);
-  let result = getPageFromFreelist(zone, { order, allocFlags: fastFlags, migratetype, cpu, probe }, events);
-  if (result.pfn === undefined) {
-    const slowFlags = gfpToAllocFlags(gfp, order, {
-      highatomicNeedsMinReserve: kernel.highatomicNeedsMinReserve,
-      rtTask: false,
-      defragMode: kernel.defragMode,
-    });
-    result = getPageFromFreelist(result.zone, { order, allocFlags: slowFlags, migratetype, cpu, probe }, events);
+  // Orders above MAX_PAGE_ORDER WARN and fail before touching anything.
+  if (order > state.zone.config.maxPageOrder) {
+    emit(events, { name: "alloc_step", step: "nopage", order, detail: "order > MAX_PAGE_ORDER" });
+    return { state, pfn: undefined };
   }
-  if (result.pfn !== undefined)
-    emit(events, { name: "mm_page_alloc", pfn: result.pfn, order, gfp_flags: gfp, migratetype });
-  return { zone: result.zone, pfn: result.pfn };
+  const ctx = { gfp, order, cpu, migratetype, drainMutexBusy: request.drainMutexBusy ?? false };
+  // prepare_alloc_pages() adds ALLOC_CMA for movable requests; the first pass must not fragment.
+  const fastFlags =
+    ALLOC_WMARK_LOW |
+    (migratetype === MIGRATE_MOVABLE ? ALLOC_CMA : 0) |
+    allocFlagsNofragment(gfp, kernel.dma32Populated, kernel.defragMode);
+  const fast = freelistAttempt(state, order, fastFlags, ctx, events);
+  emit(events, {
+    name: "alloc_step",
+    step: "fast_path",
+    order,
+    detail: fast.pfn === undefined ? "fail" : `pfn ${fast.pfn}`,
+  });
+  const result = fast.pfn !== undefined ? fast : allocPagesSlowpath(fast.state, ctx, kernel, events);
+  emit(events, { name: "mm_page_alloc", pfn: result.pfn ?? -1, order, gfp_flags: gfp, migratetype });
+  return result;
 }

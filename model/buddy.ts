@@ -5,7 +5,13 @@
  */
 
 import { type EventSink, emit } from "./events.js";
-import { MIGRATE_HIGHATOMIC, MIGRATE_PCPTYPES, type Migratetype, migratetypeIsMergeable } from "./migratetype.js";
+import {
+  MIGRATE_HIGHATOMIC,
+  MIGRATE_MOVABLE,
+  MIGRATE_PCPTYPES,
+  type Migratetype,
+  migratetypeIsMergeable,
+} from "./migratetype.js";
 import { pcpAllowedOrder } from "./pcp-index.js";
 import { listAddHead, listAddTail, listDelete } from "./persistent/linked-list.js";
 import { sparseGet } from "./persistent/sparse-array.js";
@@ -140,15 +146,30 @@ function buddyMergeLikely(zone: ZoneState, pfn: number, buddyPfn: number, order:
   return isFreeBuddy(zone, findBuddyPfn(zone, higherPfn, order + 1), order + 1);
 }
 
-/** A direct compactor waiting for a block of one order: struct capture_control. */
+/**
+ * struct capture_control: a direct compactor waiting for a free block of exactly its order.
+ * Published for the duration of compact_zone(), like current->capture_control; the free path
+ * writes the captured pfn into `page`, as __free_one_page() writes capc->page.
+ */
 export interface CaptureControl {
   readonly order: number;
   readonly migratetype: Migratetype;
+  page: number | undefined;
 }
 
-export type FreeOnePageResult =
-  | { readonly zone: ZoneState; readonly captured: false }
-  | { readonly zone: ZoneState; readonly captured: true; readonly pfn: number };
+/** mm/page_alloc.c compaction_capture(): hand a just-merged block to the waiting compactor? */
+function compactionCapture(
+  capc: CaptureControl | undefined,
+  order: number,
+  mt: Migratetype,
+  pageblockOrder: number,
+): boolean {
+  if (capc === undefined || capc.page !== undefined || order !== capc.order) return false;
+  // No CMA or isolated pageblocks exist in the model. Do not let a lower-order non-movable
+  // request take a block out of a movable pageblock: that would pollute it.
+  if (order < pageblockOrder && mt === MIGRATE_MOVABLE && capc.migratetype !== MIGRATE_MOVABLE) return false;
+  return true;
+}
 
 /**
  * mm/page_alloc.c __free_one_page(): merge with free buddies as far as possible and put the
@@ -160,8 +181,9 @@ export function freeOnePage(
   startOrder: number,
   mt: Migratetype,
   toTail: boolean,
-  capture?: (zone: ZoneState, pfn: number, order: number, mt: Migratetype) => boolean,
-): FreeOnePageResult {
+  capc?: CaptureControl,
+  events?: EventSink,
+): ZoneState {
   const config = zone.config;
   let next = accountFreepages(zone, 1 << startOrder, mt);
   if (hasFault(config, "double-count-free")) next = accountFreepages(next, 1 << startOrder, mt);
@@ -169,9 +191,20 @@ export function freeOnePage(
   let order = startOrder;
   let buddyPfn = findBuddyPfn(next, pfn, order);
   while (order < config.maxPageOrder) {
-    // compaction_capture(): hand the block straight to the compactor that is waiting for it.
-    if (capture?.(next, pfn, order, mt)) {
-      return { zone: accountFreepages(next, -(1 << order), mt), captured: true, pfn };
+    if (compactionCapture(capc, order, mt, config.pageblockOrder) && capc !== undefined) {
+      capc.page = pfn;
+      if (events !== undefined && mt !== capc.migratetype) {
+        emit(events, {
+          name: "mm_page_alloc_extfrag",
+          pfn,
+          alloc_order: capc.order,
+          fallback_order: order,
+          alloc_migratetype: capc.migratetype,
+          fallback_migratetype: mt,
+          change_ownership: getPfnblockMigratetype(next, pfn) === capc.migratetype,
+        });
+      }
+      return accountFreepages(next, -(1 << order), mt);
     }
     if (order >= 1 && hasFault(config, "skip-merge")) break;
     buddyPfn = findBuddyPfn(next, pfn, order);
@@ -190,19 +223,26 @@ export function freeOnePage(
     order++;
   }
   const tail = toTail || buddyMergeLikely(next, pfn, buddyPfn, order);
-  return { zone: addToFreeList(next, pfn, order, mt, tail), captured: false };
+  return addToFreeList(next, pfn, order, mt, tail);
 }
 
 /**
  * mm/page_alloc.c split_large_buddy(): blocks above pageblock_order are freed one pageblock
  * at a time, each with its own pageblock's type, so a type boundary is respected.
  */
-export function splitLargeBuddy(zone: ZoneState, pfn: number, order: number, toTail: boolean): ZoneState {
+export function splitLargeBuddy(
+  zone: ZoneState,
+  pfn: number,
+  order: number,
+  toTail: boolean,
+  capc?: CaptureControl,
+  events?: EventSink,
+): ZoneState {
   const end = pfn + (1 << order);
   const chunkOrder = Math.min(order, zone.config.pageblockOrder);
   let next = zone;
   for (let p = pfn; p < end; p += 1 << chunkOrder) {
-    next = freeOnePage(next, p, chunkOrder, getPfnblockMigratetype(next, p), toTail).zone;
+    next = freeOnePage(next, p, chunkOrder, getPfnblockMigratetype(next, p), toTail, capc, events);
   }
   return next;
 }

@@ -10,6 +10,7 @@
  * the model's only written-to value, the way tracepoints write to the ring buffer.
  */
 
+import type { CompactResult } from "./compaction-types.js";
 import type { Migratetype } from "./migratetype.js";
 
 export type TraceEvent =
@@ -44,6 +45,81 @@ export type TraceEvent =
       /** Whether the pageblock now has the requester's type (a claim), rather than being polluted (a steal). */
       readonly change_ownership: boolean;
     }
+  // ---- include/trace/events/compaction.h ----
+  | {
+      readonly name: "mm_compaction_begin";
+      readonly zone_start: number;
+      readonly migrate_pfn: number;
+      readonly free_pfn: number;
+      readonly zone_end: number;
+      readonly sync: boolean;
+    }
+  | {
+      readonly name: "mm_compaction_end";
+      readonly zone_start: number;
+      readonly migrate_pfn: number;
+      readonly free_pfn: number;
+      readonly zone_end: number;
+      readonly sync: boolean;
+      readonly status: CompactResult;
+    }
+  | {
+      readonly name: "mm_compaction_isolate_migratepages" | "mm_compaction_isolate_freepages";
+      readonly start_pfn: number;
+      readonly end_pfn: number;
+      readonly nr_scanned: number;
+      readonly nr_taken: number;
+    }
+  | { readonly name: "mm_compaction_migratepages"; readonly nr_migratepages: number; readonly nr_failed: number }
+  | {
+      readonly name: "mm_compaction_try_to_compact_pages";
+      readonly order: number;
+      readonly gfp_mask: number;
+      readonly prio: number;
+    }
+  | {
+      readonly name: "mm_compaction_suitable" | "mm_compaction_finished";
+      readonly order: number;
+      readonly ret: CompactResult;
+    }
+  | {
+      readonly name: "mm_compaction_deferred" | "mm_compaction_defer_compaction" | "mm_compaction_defer_reset";
+      readonly order: number;
+      readonly considered: number;
+      readonly defer_shift: number;
+      readonly order_failed: number;
+    }
+  | {
+      readonly name: "mm_compaction_wakeup_kcompactd" | "mm_compaction_kcompactd_wake";
+      readonly order: number;
+      readonly highest_zoneidx: number;
+    }
+  | { readonly name: "mm_compaction_kcompactd_sleep" }
+  // ---- include/trace/events/vmscan.h ----
+  | { readonly name: "mm_vmscan_wakeup_kswapd"; readonly order: number; readonly gfp_flags: number }
+  | { readonly name: "mm_vmscan_kswapd_wake"; readonly order: number }
+  | { readonly name: "mm_vmscan_kswapd_sleep" }
+  | { readonly name: "mm_vmscan_direct_reclaim_begin"; readonly order: number; readonly gfp_flags: number }
+  | { readonly name: "mm_vmscan_direct_reclaim_end"; readonly nr_reclaimed: number }
+  // ---- include/trace/events/oom.h ----
+  | {
+      readonly name: "compact_retry";
+      readonly order: number;
+      readonly priority: number;
+      readonly result: CompactResult;
+      readonly retries: number;
+      readonly max_retries: number;
+      readonly ret: boolean;
+    }
+  | {
+      readonly name: "reclaim_retry_zone";
+      readonly order: number;
+      readonly reclaimable: number;
+      readonly available: number;
+      readonly min_wmark: number;
+      readonly no_progress_loops: number;
+      readonly wmark_check: boolean;
+    }
   // ---- model-only events (no tracepoint in the kernel) ----
   | {
       readonly name: "get_page_from_freelist";
@@ -63,6 +139,49 @@ export type TraceEvent =
       readonly pages_drained: number;
     }
   | { readonly name: "boost_watermark"; readonly watermark_boost: number }
+  /** count_vm_event(s)(): a /proc/vmstat counter moved. */
+  | { readonly name: "count_vm_event"; readonly item: VmEventItem; readonly delta: number }
+  /** One step of __alloc_pages_noprof() / __alloc_pages_slowpath(), in the order taken. */
+  | { readonly name: "alloc_step"; readonly step: AllocStepName; readonly order: number; readonly detail: string }
+  /**
+   * __alloc_pages_direct_compact(): one direct compaction attempt, with the free pages around it
+   * (buddy + pcp) so that "did anything change since the last one" can be asked of the trace.
+   */
+  | {
+      readonly name: "direct_compact";
+      readonly order: number;
+      readonly prio: number;
+      readonly result: CompactResult;
+      readonly migrate_scanned: number;
+      readonly free_scanned: number;
+      readonly migrated: number;
+      readonly captured: boolean;
+      readonly success: boolean;
+      readonly free_pages_before: number;
+      readonly free_pages_after: number;
+    }
+  | {
+      readonly name: "direct_reclaim";
+      readonly order: number;
+      readonly nr_scanned: number;
+      readonly nr_reclaimed: number;
+      readonly compaction_ready: boolean;
+    }
+  | { readonly name: "out_of_memory"; readonly order: number; readonly gfp_mask: number; readonly killed: boolean }
+  | {
+      readonly name: "kswapd_run";
+      readonly order: number;
+      readonly nr_scanned: number;
+      readonly nr_reclaimed: number;
+      readonly balanced: boolean;
+    }
+  | {
+      readonly name: "kcompactd_run";
+      readonly order: number;
+      readonly status: CompactResult;
+      readonly migrate_scanned: number;
+      readonly free_scanned: number;
+    }
   | { readonly name: "reserve_highatomic_pageblock"; readonly pfn: number; readonly nr_reserved_highatomic: number }
   | {
       readonly name: "unreserve_highatomic_pageblock";
@@ -71,11 +190,52 @@ export type TraceEvent =
       readonly nr_reserved_highatomic: number;
     };
 
+/** /proc/vmstat items the model counts. */
+export type VmEventItem =
+  | "COMPACTSTALL"
+  | "COMPACTFAIL"
+  | "COMPACTSUCCESS"
+  | "COMPACTMIGRATE_SCANNED"
+  | "COMPACTFREE_SCANNED"
+  | "COMPACTISOLATED"
+  | "PGMIGRATE_SUCCESS"
+  | "PGMIGRATE_FAIL"
+  | "ALLOCSTALL"
+  | "PGSCAN_DIRECT"
+  | "PGSTEAL_DIRECT"
+  | "PGSCAN_KSWAPD"
+  | "PGSTEAL_KSWAPD"
+  | "KCOMPACTD_WAKE"
+  | "KCOMPACTD_MIGRATE_SCANNED"
+  | "KCOMPACTD_FREE_SCANNED"
+  | "OOM_KILL";
+
+/** The steps of the allocation state machine, named after the kernel code they stand for. */
+export type AllocStepName =
+  | "fast_path"
+  | "wake_all_kswapds"
+  | "get_page_from_freelist"
+  | "direct_compact"
+  | "direct_reclaim"
+  | "should_reclaim_retry"
+  | "should_compact_retry"
+  | "may_oom"
+  | "nofail_fallback"
+  | "nopage"
+  | "got_pg";
+
 export type ZoneLockCaller = "rmqueue_buddy" | "rmqueue_bulk" | "free_pcppages_bulk" | "free_one_page" | "highatomic";
 
 export type TraceEventName = TraceEvent["name"];
 
 export const MODEL_ONLY_EVENTS: ReadonlySet<TraceEventName> = new Set<TraceEventName>([
+  "count_vm_event",
+  "alloc_step",
+  "direct_compact",
+  "direct_reclaim",
+  "out_of_memory",
+  "kswapd_run",
+  "kcompactd_run",
   "get_page_from_freelist",
   "zone_lock",
   "drain_all_pages",
@@ -89,4 +249,9 @@ export type EventSink = TraceEvent[];
 
 export function emit(sink: EventSink, event: TraceEvent): void {
   sink.push(event);
+}
+
+/** count_vm_events() */
+export function countVmEvent(sink: EventSink, item: VmEventItem, delta = 1): void {
+  if (delta !== 0) sink.push({ name: "count_vm_event", item, delta });
 }

@@ -15,7 +15,7 @@ import {
   ALLOC_WMARK_MIN,
   type AllocFlags,
 } from "./alloc-flags.js";
-import { moveToFreeList, rmqueueSmallest, splitLargeBuddy } from "./buddy.js";
+import { type CaptureControl, moveToFreeList, rmqueueSmallest, splitLargeBuddy } from "./buddy.js";
 import { type EventSink, emit } from "./events.js";
 import { moveFreepagesBlock, type PageProbe, rmqueueFromFreeLists } from "./fallback.js";
 import { MIGRATE_HIGHATOMIC, type Migratetype, migratetypeIsMergeable } from "./migratetype.js";
@@ -240,9 +240,16 @@ export function getPageFromFreelist(zone: ZoneState, request: FreelistRequest, e
  * mm/page_alloc.c free_frozen_pages() / __free_pages_ok(): small orders go to this CPU's pcp
  * list, the rest straight to the buddy lists under the zone lock.
  */
-export function freePages(zone: ZoneState, pfn: number, order: number, cpu: number, events: EventSink): ZoneState {
+export function freePages(
+  zone: ZoneState,
+  pfn: number,
+  order: number,
+  cpu: number,
+  events: EventSink,
+  capc?: CaptureControl,
+): ZoneState {
   emit(events, { name: "mm_page_free", pfn, order });
-  if (pcpAllowedOrder(zone.config, order)) return freeToPcp(zone, pfn, order, cpu, events);
+  if (pcpAllowedOrder(zone.config, order)) return freeToPcp(zone, pfn, order, cpu, events, capc);
   emit(events, { name: "zone_lock", caller: "free_one_page" });
-  return splitLargeBuddy(zone, pfn, order, false);
+  return splitLargeBuddy(zone, pfn, order, false, capc, events);
 }

@@ -7,6 +7,7 @@
 
 import type { PageProbe } from "./fallback.js";
 import { MIGRATE_MOVABLE, type Migratetype } from "./migratetype.js";
+import { EMPTY_LIST, type Linked, type ListHead, listAddHead, listDelete, listIds } from "./persistent/linked-list.js";
 import {
   emptySparseArray,
   type SparseArray,
@@ -24,6 +25,8 @@ export type PageUse = "anon" | "pagecache" | "pgtable" | "kernel" | "slab";
 
 export interface Allocation {
   readonly handle: number;
+  /** Page cache only: written but not yet written back, so reclaim cannot drop it. */
+  readonly dirty?: boolean;
   readonly pfn: number;
   readonly order: number;
   /** The gfp mask it was allocated with. */
@@ -38,13 +41,31 @@ export interface PageOwners {
   /** Head pfn -> handle. */
   readonly byPfn: SparseArray<number>;
   readonly nextHandle: number;
+  /**
+   * The file LRU (one list: no active/inactive split, no refaults): page-cache folios by
+   * handle, newest at the head; reclaim takes from the tail. Anonymous memory is not on it:
+   * without swap it cannot be reclaimed.
+   */
+  readonly lruNodes: SparseArray<Linked>;
+  readonly lru: ListHead;
 }
 
 /** Handles are never reused within a run; 2^30 of them outlast any generated sequence. */
 const HANDLE_CAPACITY = 1 << 30;
 
 export function emptyPageOwners(nrPages: number): PageOwners {
-  return { byHandle: emptySparseArray(HANDLE_CAPACITY), byPfn: emptySparseArray(nrPages), nextHandle: 1 };
+  return {
+    byHandle: emptySparseArray(HANDLE_CAPACITY),
+    byPfn: emptySparseArray(nrPages),
+    nextHandle: 1,
+    lruNodes: emptySparseArray(HANDLE_CAPACITY),
+    lru: EMPTY_LIST,
+  };
+}
+
+/** On the file LRU: page cache, which reclaim may drop when clean. */
+export function isFileLru(use: PageUse): boolean {
+  return use === "pagecache";
 }
 
 /** PageLRU() || __PageMovable(): can compaction isolate and migrate it? */
@@ -62,14 +83,31 @@ export function recordAllocation(
   alloc: Omit<Allocation, "handle">,
 ): { owners: PageOwners; handle: number } {
   const handle = owners.nextHandle;
-  return {
-    owners: {
-      byHandle: sparseSet(owners.byHandle, handle, { ...alloc, handle }),
-      byPfn: sparseSet(owners.byPfn, alloc.pfn, handle),
-      nextHandle: handle + 1,
-    },
-    handle,
+  let next: PageOwners = {
+    ...owners,
+    byHandle: sparseSet(owners.byHandle, handle, { ...alloc, handle }),
+    byPfn: sparseSet(owners.byPfn, alloc.pfn, handle),
+    nextHandle: handle + 1,
   };
+  // folio_add_lru(): new page cache goes on the LRU's head.
+  if (isFileLru(alloc.use)) {
+    const update = listAddHead(next.lruNodes, next.lru, handle, { prev: -1, next: -1 });
+    next = { ...next, lruNodes: update.nodes, lru: update.list };
+  }
+  return { owners: next, handle };
+}
+
+/** Marks page cache dirty (a write) or clean (writeback done). */
+export function setDirty(owners: PageOwners, handle: number, dirty: boolean): PageOwners {
+  const alloc = sparseGet(owners.byHandle, handle);
+  if (alloc === undefined) throw new Error(`no allocation with handle ${handle}`);
+  if ((alloc.dirty ?? false) === dirty) return owners;
+  return { ...owners, byHandle: sparseSet(owners.byHandle, handle, { ...alloc, dirty }) };
+}
+
+/** The file LRU from oldest to newest, as reclaim scans it. */
+export function lruOldestFirst(owners: PageOwners): number[] {
+  return listIds(owners.lruNodes, owners.lru).reverse();
 }
 
 export function getAllocation(owners: PageOwners, handle: number): Allocation | undefined {
@@ -84,11 +122,16 @@ export function allocationAt(owners: PageOwners, pfn: number): Allocation | unde
 export function releaseAllocation(owners: PageOwners, handle: number): PageOwners {
   const alloc = sparseGet(owners.byHandle, handle);
   if (alloc === undefined) throw new Error(`no allocation with handle ${handle}`);
-  return {
+  let next: PageOwners = {
     ...owners,
     byHandle: sparseSet(owners.byHandle, handle, undefined),
     byPfn: sparseSet(owners.byPfn, alloc.pfn, undefined),
   };
+  if (sparseGet(next.lruNodes, handle) !== undefined) {
+    const update = listDelete(next.lruNodes, next.lru, handle);
+    next = { ...next, lruNodes: update.nodes, lru: update.list };
+  }
+  return next;
 }
 
 /** The folio moved (migration): same handle, new pfn. */

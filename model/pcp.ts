@@ -8,7 +8,7 @@
  */
 
 import type { AllocFlags } from "./alloc-flags.js";
-import { freeOnePage } from "./buddy.js";
+import { type CaptureControl, freeOnePage } from "./buddy.js";
 import { type EventSink, emit } from "./events.js";
 import { type PageProbe, type RmqueueMode, rmqueueFromFreeLists } from "./fallback.js";
 import { MIGRATE_MOVABLE, MIGRATE_PCPTYPES, type Migratetype } from "./migratetype.js";
@@ -148,6 +148,7 @@ export function freePcppagesBulk(
   cpu: number,
   pindex: number,
   events: EventSink,
+  capc?: CaptureControl,
 ): ZoneState {
   emit(events, { name: "zone_lock", caller: "free_pcppages_bulk" });
   const nrLists = zone.config.nrPcpLists;
@@ -165,7 +166,7 @@ export function freePcppagesBulk(
       const mt = getPfnblockMigratetype(next, pfn);
       next = delFromPcpList(next, pfn);
       remaining -= 1 << order;
-      next = freeOnePage(next, pfn, order, mt, false).zone;
+      next = freeOnePage(next, pfn, order, mt, false, capc, events);
       emit(events, { name: "mm_page_pcpu_drain", pfn, order, migratetype: mt });
     } while (remaining > 0 && (pcpOf(next, cpu).lists[index]?.length ?? 0) > 0);
   }
@@ -176,7 +177,14 @@ export function freePcppagesBulk(
  * mm/page_alloc.c free_frozen_pages() pcp branch + free_frozen_page_commit(): put the page at
  * the head of its list (it is cache-hot) and spill a batch to the buddy lists above pcp->high.
  */
-export function freeToPcp(zone: ZoneState, pfn: number, order: number, cpu: number, events: EventSink): ZoneState {
+export function freeToPcp(
+  zone: ZoneState,
+  pfn: number,
+  order: number,
+  cpu: number,
+  events: EventSink,
+  capc?: CaptureControl,
+): ZoneState {
   // Only unmovable, reclaimable and movable have pcp lists; HIGHATOMIC goes on the movable one.
   let mt = getPfnblockMigratetype(zone, pfn);
   if (mt >= MIGRATE_PCPTYPES) mt = MIGRATE_MOVABLE;
@@ -186,17 +194,22 @@ export function freeToPcp(zone: ZoneState, pfn: number, order: number, cpu: numb
   const { pcpBatch: batch, pcpHigh: high } = next.config;
   const freeCount = pcp.freeCount < batch << PCP_BATCH_SCALE_MAX ? pcp.freeCount + (1 << order) : pcp.freeCount;
   next = withPcp(next, cpu, { ...pcp, freeCount });
-  if (pcp.count >= high) next = freePcppagesBulk(next, nrPcpFree(next, pcpOf(next, cpu)), cpu, pindex, events);
+  if (pcp.count >= high) next = freePcppagesBulk(next, nrPcpFree(next, pcpOf(next, cpu)), cpu, pindex, events, capc);
   return next;
 }
 
 /** mm/page_alloc.c drain_pages_zone(): empty one CPU's lists in chunks of batch << PCP_BATCH_SCALE_MAX. */
-export function drainPagesZone(zone: ZoneState, cpu: number, events: EventSink): { zone: ZoneState; drained: number } {
+export function drainPagesZone(
+  zone: ZoneState,
+  cpu: number,
+  events: EventSink,
+  capc?: CaptureControl,
+): { zone: ZoneState; drained: number } {
   let next = zone;
   let drained = 0;
   for (let count = pcpOf(next, cpu).count; count > 0; count = pcpOf(next, cpu).count) {
     const toDrain = Math.min(count, next.config.pcpBatch << PCP_BATCH_SCALE_MAX);
-    next = freePcppagesBulk(next, toDrain, cpu, 0, events);
+    next = freePcppagesBulk(next, toDrain, cpu, 0, events, capc);
     drained += count - pcpOf(next, cpu).count;
   }
   return { zone: next, drained };

@@ -7,8 +7,11 @@
 import { match } from "ts-pattern";
 import { allocPages } from "./alloc-pages.js";
 import type { EventSink, TraceEvent } from "./events.js";
-import { type GfpMask, gfpMigratetype } from "./gfp.js";
+import { type GfpMask, gfpMigratetype, gfpMobilityConflict } from "./gfp.js";
+import { kcompactdDoWork } from "./kcompactd.js";
 import { DEFAULT_KERNEL_OPTIONS, type KernelOptions } from "./kernel-options.js";
+import { kswapdRun } from "./kswapd.js";
+import { IDLE_NODE, type NodeState } from "./node.js";
 import { bootZone, freePages } from "./page-alloc.js";
 import {
   defaultUseFor,
@@ -16,7 +19,6 @@ import {
   getAllocation,
   type PageOwners,
   type PageUse,
-  pageProbe,
   recordAllocation,
   releaseAllocation,
 } from "./page-owner.js";
@@ -26,6 +28,8 @@ import type { ZoneConfigInput, ZoneState } from "./zone.js";
 export interface System {
   readonly zone: ZoneState;
   readonly owners: PageOwners;
+  /** kswapd and kcompactd. */
+  readonly node: NodeState;
   readonly kernel: KernelOptions;
 }
 
@@ -46,7 +50,9 @@ export type Op =
   /** __free_pages() of an earlier allocation, on `cpu`. */
   | { readonly kind: "free"; readonly handle: number; readonly cpu: number }
   /** drain_local_pages() on one CPU, or drain_all_pages(NULL). */
-  | { readonly kind: "drain"; readonly cpu: number | "all" };
+  | { readonly kind: "drain"; readonly cpu: number | "all" }
+  /** Time passes: kswapd and then kcompactd run once if they are awake. */
+  | { readonly kind: "tick" };
 
 export type OpKind = Op["kind"];
 
@@ -55,6 +61,7 @@ export type Outcome =
   | { readonly kind: "alloc-failed"; readonly order: number }
   | { readonly kind: "freed"; readonly handle: number; readonly pfn: number; readonly order: number }
   | { readonly kind: "drained"; readonly pages: number }
+  | { readonly kind: "ticked"; readonly kswapdRan: boolean; readonly kcompactdRan: boolean }
   /** The op does not make sense in this state (unknown handle, CPU out of range); nothing changed. */
   | { readonly kind: "rejected"; readonly reason: string };
 
@@ -69,6 +76,7 @@ export function initSystem(config: SystemConfig = {}): System {
   return {
     zone,
     owners: emptyPageOwners(zone.config.nrPages),
+    node: IDLE_NODE,
     kernel: { ...DEFAULT_KERNEL_OPTIONS, ...config.kernel },
   };
 }
@@ -83,12 +91,22 @@ function stepAlloc(
   events: EventSink,
 ): { system: System; outcome: Outcome } {
   if (!validCpu(system, op.cpu)) return { system, outcome: { kind: "rejected", reason: `no cpu ${op.cpu}` } };
-  const result = allocPages(system.zone, op, system.kernel, pageProbe(system.owners), events);
+  if (gfpMobilityConflict(op.gfp)) {
+    return {
+      system,
+      outcome: {
+        kind: "rejected",
+        reason: "__GFP_MOVABLE and __GFP_RECLAIMABLE together (a WARN in gfp_migratetype())",
+      },
+    };
+  }
+  const result = allocPages(system, op, system.kernel, events);
+  const after: System = { ...system, ...result.state };
   if (result.pfn === undefined) {
-    return { system: { ...system, zone: result.zone }, outcome: { kind: "alloc-failed", order: op.order } };
+    return { system: after, outcome: { kind: "alloc-failed", order: op.order } };
   }
   const migratetype = gfpMigratetype(op.gfp);
-  const recorded = recordAllocation(system.owners, {
+  const recorded = recordAllocation(after.owners, {
     pfn: result.pfn,
     order: op.order,
     gfp: op.gfp,
@@ -96,7 +114,7 @@ function stepAlloc(
     use: op.use ?? defaultUseFor(migratetype),
   });
   return {
-    system: { ...system, zone: result.zone, owners: recorded.owners },
+    system: { ...after, owners: recorded.owners },
     outcome: { kind: "allocated", handle: recorded.handle, pfn: result.pfn, order: op.order },
   };
 }
@@ -133,6 +151,14 @@ function stepDrain(
   return { system: { ...system, zone }, outcome: { kind: "drained", pages: before - after } };
 }
 
+function stepTick(system: System, events: EventSink): { system: System; outcome: Outcome } {
+  const kswapdRan = !system.node.kswapd.sleeping;
+  let state = kswapdRun(system, events);
+  const kcompactdRan = !state.node.kcompactd.sleeping;
+  if (kcompactdRan) state = kcompactdDoWork(state, events);
+  return { system: { ...system, ...state }, outcome: { kind: "ticked", kswapdRan, kcompactdRan } };
+}
+
 /** Apply one op. */
 export function step(system: System, op: Op): StepResult {
   const events: EventSink = [];
@@ -140,6 +166,7 @@ export function step(system: System, op: Op): StepResult {
     .with({ kind: "alloc" }, (o) => stepAlloc(system, o, events))
     .with({ kind: "free" }, (o) => stepFree(system, o, events))
     .with({ kind: "drain" }, (o) => stepDrain(system, o, events))
+    .with({ kind: "tick" }, () => stepTick(system, events))
     .exhaustive();
   return { system: result.system, events: Object.freeze(events), outcome: result.outcome };
 }

@@ -126,7 +126,8 @@ export function buildZoneConfig(input: ZoneConfigInput = {}): ZoneConfig {
   // PAGE_ALLOC_COSTLY_ORDER cannot be a THP order, so such zones get no THP pcp lists.
   const defaultThpOrder = pageblockOrder > PAGE_ALLOC_COSTLY_ORDER ? pageblockOrder : null;
   const thpInput = input.thpOrder === undefined ? defaultThpOrder : input.thpOrder;
-  const thpOrder = thpInput === null ? null : intInRange("thpOrder", thpInput, PAGE_ALLOC_COSTLY_ORDER + 1, maxPageOrder);
+  const thpOrder =
+    thpInput === null ? null : intInRange("thpOrder", thpInput, PAGE_ALLOC_COSTLY_ORDER + 1, maxPageOrder);
   const nrCpus = intInRange("nrCpus", input.nrCpus ?? 4, 1, 1024);
   const minFreeKbytes = intInRange("minFreeKbytes", input.minFreeKbytes ?? calculateMinFreeKbytes(nrPages), 0, 1 << 30);
   const scale = intInRange(

@@ -45,6 +45,26 @@ export interface Watermarks {
   readonly promo: number;
 }
 
+/** struct zone's compaction fields (include/linux/mmzone.h, CONFIG_COMPACTION). */
+export interface ZoneCompaction {
+  /** compact_considered: compactions skipped since the last deferral. */
+  readonly considered: number;
+  /** compact_defer_shift: skip up to 1 << shift attempts (at most COMPACT_MAX_DEFER_SHIFT). */
+  readonly deferShift: number;
+  /** compact_order_failed: orders below it are never deferred. */
+  readonly orderFailed: number;
+  /** compact_cached_migrate_pfn[0] (async) and [1] (sync): where the migrate scanner resumes. */
+  readonly cachedMigratePfn: readonly [number, number];
+  /** compact_cached_free_pfn: where the free scanner resumes (a pageblock start). */
+  readonly cachedFreePfn: number;
+  /** compact_init_migrate_pfn: a run starting at or below it counts as whole-zone. */
+  readonly initMigratePfn: number;
+  /** compact_init_free_pfn */
+  readonly initFreePfn: number;
+  /** compact_blockskip_flush: a direct compaction finished a pass; kswapd clears skip bits when it sleeps. */
+  readonly blockskipFlush: boolean;
+}
+
 export interface ZoneState {
   readonly config: ZoneConfig;
   /** Free buddy blocks by head pfn. */
@@ -70,6 +90,13 @@ export interface ZoneState {
   readonly boostedWatermark: boolean;
   /** zone->nr_reserved_highatomic, in pages. */
   readonly nrReservedHighatomic: number;
+  readonly compaction: ZoneCompaction;
+}
+
+/** mm/compaction.c reset_cached_positions(): scanners start at the two ends of the zone. */
+export function initialCachedPositions(config: ZoneConfig) {
+  const lastPageblock = (config.nrPages - 1) & ~((1 << config.pageblockOrder) - 1);
+  return { cachedMigratePfn: [0, 0] as const, cachedFreePfn: lastPageblock };
 }
 
 export function freeListIndex(order: number, mt: Migratetype): number {
@@ -159,5 +186,14 @@ export function emptyZone(input: ZoneConfigInput = {}): ZoneState {
     watermarkBoost: 0,
     boostedWatermark: false,
     nrReservedHighatomic: 0,
+    compaction: {
+      considered: 0,
+      deferShift: 0,
+      orderFailed: 0,
+      ...initialCachedPositions(config),
+      initMigratePfn: 0,
+      initFreePfn: 0,
+      blockskipFlush: false,
+    },
   };
 }

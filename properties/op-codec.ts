@@ -12,7 +12,8 @@ import type { Op } from "../model/system.js";
 export type OpJson =
   | { op: "alloc"; order: number; gfp: string; cpu: number; use?: PageUse }
   | { op: "free"; handle: number; cpu: number }
-  | { op: "drain"; cpu: number | "all" };
+  | { op: "drain"; cpu: number | "all" }
+  | { op: "tick" };
 
 export class FieldError extends Error {
   constructor(
@@ -38,6 +39,7 @@ export function opToJson(op: Op): OpJson {
     )
     .with({ kind: "free" }, (o): OpJson => ({ op: "free", handle: o.handle, cpu: o.cpu }))
     .with({ kind: "drain" }, (o): OpJson => ({ op: "drain", cpu: o.cpu }))
+    .with({ kind: "tick" }, (): OpJson => ({ op: "tick" }))
     .exhaustive();
 }
 
@@ -96,8 +98,11 @@ export function opFromJson(value: unknown, field: string): Op {
       const cpu = value.cpu === "all" ? "all" : readInt(value, "cpu", field, 0, 1023);
       return { kind: "drain", cpu };
     }
+    case "tick":
+      readKeys(value, ["op"], field);
+      return { kind: "tick" };
     default:
-      throw new FieldError(`${field}.op`, `expected "alloc", "free" or "drain", got ${JSON.stringify(kind)}`);
+      throw new FieldError(`${field}.op`, `expected "alloc", "free", "drain" or "tick", got ${JSON.stringify(kind)}`);
   }
 }
 
@@ -110,5 +115,6 @@ export function describeOp(op: Op): string {
     )
     .with({ kind: "free" }, (o) => `free #${o.handle} cpu=${o.cpu}`)
     .with({ kind: "drain" }, (o) => (o.cpu === "all" ? "drain_all_pages" : `drain cpu=${o.cpu}`))
+    .with({ kind: "tick" }, () => "tick (kswapd, kcompactd)")
     .exhaustive();
 }

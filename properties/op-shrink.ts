@@ -17,6 +17,7 @@ const DRAIN_ALL: PlannedOp = { kind: "drain", cpu: "all" };
 
 function simpler(op: PlannedOp): PlannedOp[] {
   if (op.kind === "drain") return op.cpu === "all" ? [] : [DRAIN_ALL];
+  if (op.kind === "tick") return [];
   // A run of frees that only mattered because they spilled a pcp list may be one drain.
   const out: PlannedOp[] = op.kind === "free" ? [DRAIN_ALL] : [];
   if (op.cpu !== 0) out.push({ ...op, cpu: 0 });

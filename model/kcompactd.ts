@@ -1,0 +1,101 @@
+/**
+ * kcompactd, mm/compaction.c: the per-node compaction thread. Woken for an order by kswapd or
+ * (through wakeup_kswapd()) by allocations that may not reclaim, it compacts at SYNC_LIGHT;
+ * when a pass fails it drains every CPU's pcp lists for the zone and defers, like sync direct
+ * compaction. Proactive compaction (the 500 ms fragmentation-score timer) is not modelled.
+ */
+
+import { ALLOC_WMARK_MIN } from "./alloc-flags.js";
+import { type CompactionState, compactZone } from "./compaction.js";
+import { compactionDeferReset, compactionDeferred, deferCompaction } from "./compaction-defer.js";
+import { compactionSuitAllocationOrder } from "./compaction-suitable.js";
+import { countVmEvent, type EventSink, emit } from "./events.js";
+import { GFP_KERNEL } from "./gfp.js";
+import { KTHREAD_CPU, type NodeState } from "./node.js";
+import { drainAllPages } from "./pcp.js";
+import type { ZoneState } from "./zone.js";
+
+export interface BackgroundState extends CompactionState {
+  readonly node: NodeState;
+}
+
+/** mm/compaction.c kcompactd_node_suitable(): would compaction at this order run in some zone? */
+function kcompactdNodeSuitable(zone: ZoneState, order: number, events: EventSink): boolean {
+  return compactionSuitAllocationOrder(zone, order, ALLOC_WMARK_MIN, false, events) === "COMPACT_CONTINUE";
+}
+
+/**
+ * mm/compaction.c wakeup_kcompactd(): record the order, and wake the thread if it sleeps and
+ * compaction would run. Returns whether it was actually woken.
+ */
+export function wakeupKcompactd(
+  state: BackgroundState,
+  order: number,
+  events: EventSink,
+): { state: BackgroundState; woken: boolean } {
+  if (order === 0) return { state, woken: false };
+  const kcompactd = state.node.kcompactd;
+  const next: BackgroundState = {
+    ...state,
+    node: { ...state.node, kcompactd: { ...kcompactd, maxOrder: Math.max(kcompactd.maxOrder, order) } },
+  };
+  if (!kcompactd.sleeping) return { state: next, woken: false };
+  if (!kcompactdNodeSuitable(state.zone, order, events)) return { state: next, woken: false };
+  emit(events, { name: "mm_compaction_wakeup_kcompactd", order, highest_zoneidx: 0 });
+  return {
+    state: { ...next, node: { ...next.node, kcompactd: { ...next.node.kcompactd, sleeping: false } } },
+    woken: true,
+  };
+}
+
+/** mm/compaction.c kcompactd_do_work(): one pass over the zone, then back to sleep. */
+export function kcompactdDoWork(state: BackgroundState, events: EventSink): BackgroundState {
+  const order = state.node.kcompactd.maxOrder;
+  let zone = state.zone;
+  let owners = state.owners;
+  emit(events, { name: "mm_compaction_kcompactd_wake", order, highest_zoneidx: 0 });
+  countVmEvent(events, "KCOMPACTD_WAKE");
+  const deferral = compactionDeferred(zone, order, events);
+  zone = deferral.zone;
+  if (
+    !deferral.deferred &&
+    compactionSuitAllocationOrder(zone, order, ALLOC_WMARK_MIN, false, events) === "COMPACT_CONTINUE"
+  ) {
+    const result = compactZone(
+      { zone, owners },
+      {
+        order,
+        gfp: GFP_KERNEL,
+        mode: "MIGRATE_SYNC_LIGHT",
+        direct: false,
+        wholeZone: false,
+        ignoreSkipHint: false,
+        ignoreBlockSuitable: false,
+        allocFlags: ALLOC_WMARK_MIN,
+        cpu: KTHREAD_CPU,
+      },
+      undefined,
+      events,
+    );
+    zone = result.state.zone;
+    owners = result.state.owners;
+    countVmEvent(events, "KCOMPACTD_MIGRATE_SCANNED", result.stats.migrateScanned);
+    countVmEvent(events, "KCOMPACTD_FREE_SCANNED", result.stats.freeScanned);
+    if (result.status === "COMPACT_SUCCESS") {
+      zone = compactionDeferReset(zone, order, false, events);
+    } else if (result.status === "COMPACT_PARTIAL_SKIPPED" || result.status === "COMPACT_COMPLETE") {
+      // Buddy pages may sit on pcp lists where they could have merged; the deferral rate-limits this.
+      zone = drainAllPages(zone, { caller: "kcompactd", zoneSpecific: true }, events);
+      zone = deferCompaction(zone, order, events);
+    }
+    emit(events, {
+      name: "kcompactd_run",
+      order,
+      status: result.status,
+      migrate_scanned: result.stats.migrateScanned,
+      free_scanned: result.stats.freeScanned,
+    });
+  }
+  emit(events, { name: "mm_compaction_kcompactd_sleep" });
+  return { zone, owners, node: { ...state.node, kcompactd: { sleeping: true, maxOrder: 0 } } };
+}

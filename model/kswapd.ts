@@ -1,0 +1,125 @@
+/**
+ * kswapd, mm/vmscan.c: the per-node reclaim thread. Allocations wake it when a zone falls below
+ * its low watermark; it reclaims until the node is balanced at the high watermark, works off any
+ * watermark boost, then wakes kcompactd for the order that was asked for and goes to sleep,
+ * clearing compaction's skip bits on the way if a direct compaction pass asked for it.
+ */
+
+import { resetIsolationSuitable } from "./compaction.js";
+import { compactGap } from "./compaction-types.js";
+import { countVmEvent, type EventSink, emit } from "./events.js";
+import { __GFP_DIRECT_RECLAIM, GFP_KERNEL, type GfpMask } from "./gfp.js";
+import { type BackgroundState, wakeupKcompactd } from "./kcompactd.js";
+import { KTHREAD_CPU } from "./node.js";
+import { MAX_RECLAIM_RETRIES } from "./reclaim-retry.js";
+import { SWAP_CLUSTER_MAX, shrinkNode } from "./vmscan.js";
+import { zoneWatermarkOk } from "./watermark.js";
+import { wmarkPages, type ZoneState } from "./zone.js";
+
+/** mm/vmscan.c pgdat_balanced(): the zone meets its (boosted) high watermark at this order. */
+export function pgdatBalanced(zone: ZoneState, order: number): boolean {
+  return zoneWatermarkOk(zone, order, wmarkPages(zone, "high"), 0);
+}
+
+function withKswapd(state: BackgroundState, fields: Partial<BackgroundState["node"]["kswapd"]>): BackgroundState {
+  return { ...state, node: { ...state.node, kswapd: { ...state.node.kswapd, ...fields } } };
+}
+
+/**
+ * mm/vmscan.c wakeup_kswapd(): record the order; wake kswapd if it sleeps and the node is
+ * unbalanced. A hopeless or balanced node is left alone, but a request that cannot reclaim
+ * itself (no __GFP_DIRECT_RECLAIM) wakes kcompactd instead: memory may be plentiful but
+ * fragmented.
+ */
+export function wakeupKswapd(
+  state: BackgroundState,
+  gfp: GfpMask,
+  order: number,
+  events: EventSink,
+): { state: BackgroundState; kswapdWoken: boolean; kcompactdWoken: boolean } {
+  const kswapd = state.node.kswapd;
+  let next = withKswapd(state, { order: Math.max(kswapd.order, order) });
+  if (!kswapd.sleeping) return { state: next, kswapdWoken: false, kcompactdWoken: false };
+  const zone = next.zone;
+  if (kswapd.failures >= MAX_RECLAIM_RETRIES || (pgdatBalanced(zone, order) && zone.watermarkBoost === 0)) {
+    if ((gfp & __GFP_DIRECT_RECLAIM) === 0) {
+      const woke = wakeupKcompactd(next, order, events);
+      return { state: woke.state, kswapdWoken: false, kcompactdWoken: woke.woken };
+    }
+    return { state: next, kswapdWoken: false, kcompactdWoken: false };
+  }
+  emit(events, { name: "mm_vmscan_wakeup_kswapd", order, gfp_flags: gfp });
+  next = withKswapd(next, { sleeping: false });
+  return { state: next, kswapdWoken: true, kcompactdWoken: false };
+}
+
+/**
+ * mm/vmscan.c balance_pgdat(): reclaim in passes of max(high watermark, SWAP_CLUSTER_MAX) pages
+ * until the node is balanced and the boost is worked off; once compact_gap(order) pages are
+ * reclaimed the order drops to 0 (the rest is kcompactd's job). Returns the order it ended at.
+ */
+function balancePgdat(
+  state: BackgroundState,
+  order: number,
+  events: EventSink,
+): { state: BackgroundState; reclaimOrder: number } {
+  let next = state;
+  let reclaimOrder = order;
+  const boost = state.zone.watermarkBoost;
+  let boostReclaim = boost;
+  let total = 0;
+  let scanned = 0;
+  for (;;) {
+    const balanced = pgdatBalanced(next.zone, reclaimOrder);
+    // Reclaiming for a boost is pointless if the node is short anyway: do normal reclaim.
+    if (!balanced && boostReclaim > 0) boostReclaim = 0;
+    if (boostReclaim === 0 && balanced) break;
+    const target = Math.max(wmarkPages(next.zone, "high"), SWAP_CLUSTER_MAX);
+    const shrunk = shrinkNode(next, target, reclaimOrder, GFP_KERNEL, KTHREAD_CPU, events);
+    next = { ...next, ...shrunk.state };
+    total += shrunk.nrReclaimed;
+    scanned += shrunk.nrScanned;
+    if (reclaimOrder > 0 && total >= compactGap(reclaimOrder)) reclaimOrder = 0;
+    boostReclaim -= Math.min(boostReclaim, shrunk.nrReclaimed);
+    // Nothing left to reclaim: no further priority level will find more.
+    if (shrunk.nrReclaimed === 0) break;
+  }
+  countVmEvent(events, "PGSCAN_KSWAPD", scanned);
+  countVmEvent(events, "PGSTEAL_KSWAPD", total);
+  next = withKswapd(next, { failures: total === 0 ? next.node.kswapd.failures + 1 : 0 });
+  emit(events, {
+    name: "kswapd_run",
+    order,
+    nr_scanned: scanned,
+    nr_reclaimed: total,
+    balanced: pgdatBalanced(next.zone, reclaimOrder),
+  });
+  if (boost > 0) {
+    next = {
+      ...next,
+      zone: { ...next.zone, watermarkBoost: next.zone.watermarkBoost - Math.min(next.zone.watermarkBoost, boost) },
+    };
+    next = wakeupKcompactd(next, next.zone.config.pageblockOrder, events).state;
+  }
+  return { state: next, reclaimOrder };
+}
+
+/**
+ * One run of the kswapd thread (mm/vmscan.c kswapd() and kswapd_try_to_sleep()): balance the
+ * node for the pending order, then, if balanced (or hopeless), clear compaction skip bits when a
+ * flush was requested, wake kcompactd for the original order, and sleep.
+ */
+export function kswapdRun(state: BackgroundState, events: EventSink): BackgroundState {
+  if (state.node.kswapd.sleeping) return state;
+  const allocOrder = state.node.kswapd.order;
+  let next = withKswapd(state, { order: 0 });
+  emit(events, { name: "mm_vmscan_kswapd_wake", order: allocOrder });
+  const balanced = balancePgdat(next, allocOrder, events);
+  next = balanced.state;
+  const hopeless = next.node.kswapd.failures >= MAX_RECLAIM_RETRIES;
+  if (!hopeless && !pgdatBalanced(next.zone, balanced.reclaimOrder)) return next;
+  next = { ...next, zone: resetIsolationSuitable(next.zone, next.owners) };
+  next = wakeupKcompactd(next, allocOrder, events).state;
+  emit(events, { name: "mm_vmscan_kswapd_sleep" });
+  return withKswapd(next, { sleeping: true });
+}
