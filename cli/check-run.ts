@@ -6,6 +6,7 @@
 
 import { join, relative } from "node:path";
 import type { PlantedFault } from "../model/fault-injection.js";
+import type { Policy } from "../model/policies/policy.js";
 import type { SystemConfig } from "../model/system.js";
 import { checkProperty, type Verdict } from "../properties/check-property.js";
 import { counterexampleCase } from "../properties/counterexample-case.js";
@@ -17,7 +18,7 @@ import { saveRegression } from "../properties/regression-store.js";
 
 export interface CheckRequest {
   readonly properties: readonly Property[];
-  readonly policies: readonly string[];
+  readonly policies: readonly Policy[];
   readonly seed: number;
   readonly runs: number;
   readonly timeLimitMs?: number;
@@ -62,10 +63,11 @@ export function runCheck(
   const matrix = loadExpectedVerdicts();
   const total = request.properties.length * request.policies.length;
   const results: CheckResultRow[] = [];
-  for (const policy of request.policies) {
+  for (const policyValue of request.policies) {
+    const policy = policyValue.id;
     for (const property of request.properties) {
       const zone = { ...property.system.zone, ...(request.plant ? { faults: [request.plant] } : {}) };
-      const system: SystemConfig = { ...property.system, zone };
+      const system: SystemConfig = { ...property.system, zone, policy: policyValue };
       const result = checkProperty(property, {
         seed: request.seed,
         numRuns: request.runs,

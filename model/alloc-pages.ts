@@ -10,6 +10,7 @@ import { type GfpMask, gfpMigratetype } from "./gfp.js";
 import type { BackgroundState } from "./kcompactd.js";
 import type { KernelOptions } from "./kernel-options.js";
 import { MIGRATE_MOVABLE } from "./migratetype.js";
+import type { Policy } from "./policies/policy.js";
 import { allocPagesSlowpath, freelistAttempt } from "./slowpath.js";
 
 export interface AllocRequest {
@@ -30,6 +31,7 @@ export function allocPages(
   state: BackgroundState,
   request: AllocRequest,
   kernel: KernelOptions,
+  policy: Policy,
   events: EventSink,
 ): AllocPagesResult {
   const { order, gfp, cpu } = request;
@@ -39,7 +41,14 @@ export function allocPages(
     emit(events, { name: "alloc_step", step: "nopage", order, detail: "order > MAX_PAGE_ORDER" });
     return { state, pfn: undefined };
   }
-  const ctx = { gfp, order, cpu, migratetype, drainMutexBusy: request.drainMutexBusy ?? false };
+  const ctx = {
+    gfp,
+    order,
+    cpu,
+    migratetype,
+    drainMutexBusy: request.drainMutexBusy ?? false,
+    defragMode: kernel.defragMode,
+  };
   // prepare_alloc_pages() adds ALLOC_CMA for movable requests; the first pass must not fragment.
   const fastFlags =
     ALLOC_WMARK_LOW |
@@ -52,7 +61,7 @@ export function allocPages(
     order,
     detail: fast.pfn === undefined ? "fail" : `pfn ${fast.pfn}`,
   });
-  const result = fast.pfn !== undefined ? fast : allocPagesSlowpath(fast.state, ctx, kernel, events);
+  const result = fast.pfn !== undefined ? fast : allocPagesSlowpath(fast.state, ctx, kernel, policy, events);
   emit(events, { name: "mm_page_alloc", pfn: result.pfn ?? -1, order, gfp_flags: gfp, migratetype });
   return result;
 }

@@ -21,7 +21,7 @@
  */
 
 import type { AllocFlags } from "./alloc-flags.js";
-import { accountFreepages, type CaptureControl, delFromFreeList, isFreeBuddy } from "./buddy.js";
+import { accountFreepages, type CaptureControl, delFromFreeList } from "./buddy.js";
 import { compactionDeferReset, compactionDeferred, compactionRestarting, deferCompaction } from "./compaction-defer.js";
 import { compactionSuitAllocationOrder } from "./compaction-suitable.js";
 import {
@@ -38,6 +38,10 @@ import { findSuitableFallback, moveFreepagesBlock } from "./fallback.js";
 import { type GfpMask, gfpCompactionAllowed, gfpMigratetype } from "./gfp.js";
 import { MIGRATE_MOVABLE, type Migratetype, migratetypeIsMergeable } from "./migratetype.js";
 import { freePages } from "./page-alloc.js";
+
+/** Compaction's own frees (migrated-away folios, unused targets) free nothing new. */
+const BY_COMPACTION = true;
+
 import { type Allocation, isMovableUse, moveAllocation, type PageOwners } from "./page-owner.js";
 import { drainPagesZone } from "./pcp.js";
 import { sparseForEachInRange, sparseGet, sparseSet } from "./persistent/sparse-array.js";
@@ -186,7 +190,7 @@ export function resetIsolationSuitable(zone: ZoneState, owners: PageOwners): Zon
 function updateCachedMigrate(cc: CompactControl, zone: ZoneState, pfn: number): ZoneState {
   const end = pageblockEnd(zone, pfn);
   const [async, sync] = zone.compaction.cachedMigratePfn;
-  const nextAsync = end > async ? end : async;
+  const nextAsync = Math.max(end, async);
   const nextSync = cc.request.mode !== "MIGRATE_ASYNC" && end > sync ? end : sync;
   if (nextAsync === async && nextSync === sync) return zone;
   return withCompaction(zone, { cachedMigratePfn: [nextAsync, nextSync] });
@@ -519,7 +523,7 @@ function migratePages(cc: CompactControl, state: CompactionState, capc: CaptureC
     }
     owners = moveAllocation(owners, folio.handle, target.pfn);
     // The old folio is freed like any other page: onto this CPU's pcp list if small enough.
-    zone = freePages(zone, folio.pfn, folio.order, cc.request.cpu, events, capc);
+    zone = freePages(zone, folio.pfn, folio.order, cc.request.cpu, events, capc, BY_COMPACTION);
     migrated++;
   }
   emit(events, { name: "mm_compaction_migratepages", nr_migratepages: migrated, nr_failed: failed });
@@ -690,7 +694,7 @@ export function compactZone(
   let highPfn = -1;
   for (let order = 0; order < cc.freepages.length; order++) {
     for (const pfn of cc.freepages[order] as number[]) {
-      zone = freePages(zone, pfn, order, request.cpu, events, capc);
+      zone = freePages(zone, pfn, order, request.cpu, events, capc, BY_COMPACTION);
       highPfn = Math.max(highPfn, pfn);
     }
   }

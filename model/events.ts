@@ -214,6 +214,7 @@ export type VmEventItem =
 export type AllocStepName =
   | "fast_path"
   | "wake_all_kswapds"
+  | "wakeup_kcompactd"
   | "get_page_from_freelist"
   | "direct_compact"
   | "direct_reclaim"

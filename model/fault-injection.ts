@@ -12,9 +12,13 @@ export const PLANTED_FAULTS = {
   "wrong-buddy-pfn": "__find_buddy_pfn() returns pfn + (1 << order) instead of pfn ^ (1 << order)",
   "double-count-free": "account_freepages() adds a freed block to NR_FREE_PAGES twice",
   "lose-expand-remainder": "expand() forgets to put the smallest split-off half back on a free list",
+  "free-wrong-pfn": "__free_pages() hands back a block starting one page past the one allocated",
   "claim-keeps-pageblock-type":
     "try_to_claim_block() gives a pageblock's free pages to the requester's type but leaves the pageblock's type alone",
   "slowpath-skips-watermark": "get_page_from_freelist() allocates even when the min watermark check fails",
+  "slowpath-never-gives-up":
+    "__alloc_pages_slowpath() skips its two early exits: __GFP_NORETRY, and costly orders without __GFP_RETRY_MAYFAIL",
+  "compact-once-forgets": "the compact-once policy never records a failed compaction",
 } as const;
 
 export type PlantedFault = keyof typeof PLANTED_FAULTS;

@@ -5,9 +5,13 @@
 
 export interface KernelOptions {
   /**
-   * "classic": __alloc_pages_slowpath() up to 6.19 [V]. "v7": the 7.0 restructuring
-   * (compact_first, no early exit after a SKIPPED/DEFERRED initial compaction) [S], reconstructed
-   * from the thread's diff context; see kernel-semantics.md §2.4.
+   * "v7" (default): __alloc_pages_slowpath() after Vlastimil Babka's three 7.0 commits
+   * (compact_first, no early exit after a SKIPPED/DEFERRED initial compaction, one-shot reserves
+   * retry). kernel-semantics.md §2.4 had it as [S]; the function text was since read verbatim
+   * from CachyOS/linux mm/page_alloc.c @06b47f69, a 6.19-era tree carrying the commits. The
+   * thread's benchmarks ran on 7.0-rc kernels and later.
+   * "classic": the same function up to 6.19 [V], with the initial compaction before the retry
+   * loop and the costly-__GFP_NORETRY early exit when it was SKIPPED or DEFERRED.
    */
   readonly kernelVariant: "classic" | "v7";
   /** gfp_to_alloc_flags(): ALLOC_HIGHATOMIC only with __GFP_HIGH (6.15+ stable fix) [V]. */
@@ -22,7 +26,7 @@ export interface KernelOptions {
 }
 
 export const DEFAULT_KERNEL_OPTIONS: KernelOptions = Object.freeze({
-  kernelVariant: "classic",
+  kernelVariant: "v7",
   highatomicNeedsMinReserve: true,
   dma32Populated: true,
   defragMode: false,

@@ -193,6 +193,8 @@ export interface FreelistRequest {
   readonly migratetype: Migratetype;
   readonly cpu: number;
   readonly probe: PageProbe;
+  /** vm.defrag_mode: a NOFRAGMENT failure is not retried here; only the slow path gives it up. */
+  readonly defragMode?: boolean;
 }
 
 export interface FreelistResult {
@@ -205,7 +207,7 @@ export interface FreelistResult {
  * mm/page_alloc.c get_page_from_freelist() for one zone. The high-watermark pre-check that sets
  * ZONE_BELOW_HIGH only tunes pcp->high, which is fixed in this model, so the zone passes when
  * the requested watermark passes. With ALLOC_NOFRAGMENT a failure is retried without it
- * (one node: there is no remote node to prefer over fragmenting).
+ * (one node: there is no remote node to prefer over fragmenting), unless vm.defrag_mode is set.
  */
 export function getPageFromFreelist(zone: ZoneState, request: FreelistRequest, events: EventSink): FreelistResult {
   const { order, migratetype, cpu, probe } = request;
@@ -228,7 +230,7 @@ export function getPageFromFreelist(zone: ZoneState, request: FreelistRequest, e
         return { zone: next, pfn: taken.pfn, wakeKswapdForBoost };
       }
     }
-    if ((allocFlags & ALLOC_NOFRAGMENT) === 0) {
+    if ((allocFlags & ALLOC_NOFRAGMENT) === 0 || request.defragMode === true) {
       emit(events, { name: "get_page_from_freelist", order, alloc_flags: allocFlags, migratetype, pfn: -1 });
       return { zone: next, pfn: undefined, wakeKswapdForBoost };
     }
@@ -242,14 +244,18 @@ export function getPageFromFreelist(zone: ZoneState, request: FreelistRequest, e
  */
 export function freePages(
   zone: ZoneState,
-  pfn: number,
+  allocatedPfn: number,
   order: number,
   cpu: number,
   events: EventSink,
   capc?: CaptureControl,
+  byCompaction = false,
 ): ZoneState {
+  const wrong = hasFault(zone.config, "free-wrong-pfn") && allocatedPfn + 1 < zone.config.nrPages;
+  const pfn = wrong ? allocatedPfn + 1 : allocatedPfn;
   emit(events, { name: "mm_page_free", pfn, order });
-  if (pcpAllowedOrder(zone.config, order)) return freeToPcp(zone, pfn, order, cpu, events, capc);
+  const counted = byCompaction ? zone : { ...zone, pagesFreed: zone.pagesFreed + (1 << order) };
+  if (pcpAllowedOrder(zone.config, order)) return freeToPcp(counted, pfn, order, cpu, events, capc);
   emit(events, { name: "zone_lock", caller: "free_one_page" });
-  return splitLargeBuddy(zone, pfn, order, false, capc, events);
+  return splitLargeBuddy(counted, pfn, order, false, capc, events);
 }

@@ -11,7 +11,7 @@ import type { AllocFlags } from "./alloc-flags.js";
 import { type CaptureControl, freeOnePage } from "./buddy.js";
 import { type EventSink, emit } from "./events.js";
 import { type PageProbe, type RmqueueMode, rmqueueFromFreeLists } from "./fallback.js";
-import { MIGRATE_MOVABLE, MIGRATE_PCPTYPES, type Migratetype } from "./migratetype.js";
+import { MIGRATE_MOVABLE, MIGRATE_PCPTYPES, type Migratetype, PAGE_ALLOC_COSTLY_ORDER } from "./migratetype.js";
 import { orderToPindex, pindexToOrder } from "./pcp-index.js";
 import { listAddHead, listAddTail, listDelete } from "./persistent/linked-list.js";
 import { sparseGet } from "./persistent/sparse-array.js";
@@ -192,9 +192,29 @@ export function freeToPcp(
   let next = addToPcpList(zone, cpu, pindex, pfn, order, false);
   const pcp = pcpOf(next, cpu);
   const { pcpBatch: batch, pcpHigh: high } = next.config;
+  // High-order pages other than THPs on the pcp fragment memory: when a CPU keeps freeing them
+  // without allocating, flush the list instead of keeping up to pcp->high (free_high).
+  let freeHigh = false;
+  let prevFreeHighOrder = pcp.prevFreeHighOrder;
+  if (order > 0 && order <= PAGE_ALLOC_COSTLY_ORDER) {
+    // PCPF_FREE_HIGH_BATCH (set only for zones with many CPUs per node) is never set here.
+    freeHigh = pcp.freeCount >= batch + Math.floor(high / 2) && prevFreeHighOrder;
+    prevFreeHighOrder = true;
+  } else {
+    prevFreeHighOrder = false;
+  }
   const freeCount = pcp.freeCount < batch << PCP_BATCH_SCALE_MAX ? pcp.freeCount + (1 << order) : pcp.freeCount;
-  next = withPcp(next, cpu, { ...pcp, freeCount });
-  if (pcp.count >= high) next = freePcppagesBulk(next, nrPcpFree(next, pcpOf(next, cpu)), cpu, pindex, events, capc);
+  next = withPcp(next, cpu, { ...pcp, freeCount, prevFreeHighOrder });
+  // nr_pcp_high() is 0 while freeing high-order pages in bulk.
+  if (pcp.count < (freeHigh ? 0 : high)) return next;
+  let toFree = freeHigh ? Math.min(pcp.count, batch << PCP_BATCH_SCALE_MAX) : nrPcpFree(next, pcpOf(next, cpu));
+  // Freed in batch-sized chunks, each starting again at the list just freed to (6.19 kernels drop
+  // and retake the pcp lock between chunks; with order > 0 each chunk may overshoot).
+  while (toFree > 0 && pcpOf(next, cpu).count > 0) {
+    const chunk = Math.min(toFree, batch);
+    next = freePcppagesBulk(next, chunk, cpu, pindex, events, capc);
+    toFree -= chunk;
+  }
   return next;
 }
 

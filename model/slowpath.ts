@@ -18,6 +18,7 @@ import {
   ALLOC_KSWAPD,
   ALLOC_MIN_RESERVE,
   ALLOC_NO_WATERMARKS,
+  ALLOC_NOFRAGMENT,
   ALLOC_WMARK_HIGH,
   type AllocFlags,
   gfpPfmemallocFlags,
@@ -47,14 +48,19 @@ import {
   gfpMigratetype,
 } from "./gfp.js";
 import type { BackgroundState } from "./kcompactd.js";
+import { wakeupKcompactd } from "./kcompactd.js";
 import type { KernelOptions } from "./kernel-options.js";
 import { wakeupKswapd } from "./kswapd.js";
 import { MIGRATE_MOVABLE, type Migratetype, PAGE_ALLOC_COSTLY_ORDER } from "./migratetype.js";
 import { getPageFromFreelist, unreserveHighatomicPageblock } from "./page-alloc.js";
 import { pageProbe } from "./page-owner.js";
 import { drainAllPages } from "./pcp.js";
+import { POLICY_HELPERS } from "./policies/helpers.js";
+import type { Policy } from "./policies/policy.js";
 import { shouldCompactRetry, shouldReclaimRetry } from "./reclaim-retry.js";
 import { tryToFreePages, zoneReclaimablePages } from "./vmscan.js";
+import type { ZoneState } from "./zone.js";
+import { hasFault } from "./zone-config.js";
 
 /**
  * The kernel loops for as long as reclaim or the OOM killer make progress, and forever for
@@ -70,6 +76,8 @@ export interface AllocContext {
   readonly migratetype: Migratetype;
   /** Another CPU holds pcpu_drain_mutex, so this task's drain_all_pages(NULL) is a no-op. */
   readonly drainMutexBusy: boolean;
+  /** vm.defrag_mode (KernelOptions.defragMode), which get_page_from_freelist() consults. */
+  readonly defragMode: boolean;
 }
 
 export interface SlowpathResult {
@@ -82,7 +90,26 @@ interface Run {
   state: BackgroundState;
   readonly ctx: AllocContext;
   readonly kernel: KernelOptions;
+  readonly policy: Policy;
   readonly events: EventSink;
+}
+
+const NO_SCAN = { migrateScanned: 0, freeScanned: 0, isolated: 0, migrated: 0, failed: 0 };
+
+/**
+ * The compact-once policy's memo: a direct compaction of this order failed, and fewer than
+ * 2^order pages were freed outside compaction since.
+ */
+function rememberedFailure(state: BackgroundState, order: number, policy: Policy): boolean {
+  if (policy.slowpath?.compactOnce !== true) return false;
+  const failedAt = state.zone.compaction.failedAt[order];
+  return failedAt !== undefined && state.zone.pagesFreed - failedAt < 2 ** order;
+}
+
+function rememberCompaction(zone: ZoneState, order: number, succeeded: boolean): ZoneState {
+  const failedAt = zone.compaction.failedAt.slice();
+  failedAt[order] = succeeded ? undefined : zone.pagesFreed;
+  return { ...zone, compaction: { ...zone.compaction, failedAt } };
 }
 
 function step(run: Run, name: AllocStepName, detail = ""): void {
@@ -114,7 +141,14 @@ export function freelistAttempt(
 ) {
   const result = getPageFromFreelist(
     state.zone,
-    { order, allocFlags, migratetype: ctx.migratetype, cpu: ctx.cpu, probe: pageProbe(state.owners) },
+    {
+      order,
+      allocFlags,
+      migratetype: ctx.migratetype,
+      cpu: ctx.cpu,
+      probe: pageProbe(state.owners),
+      defragMode: ctx.defragMode,
+    },
     events,
   );
   let next: BackgroundState = { ...state, zone: result.zone };
@@ -146,7 +180,9 @@ function directCompact(
   const { order, gfp, cpu } = run.ctx;
   if (order === 0) return { pfn: undefined, result: "COMPACT_SKIPPED" };
   const freeBefore = totalFreePages(run.state);
-  const compacted = tryToCompactPages(run.state, gfp, order, allocFlags, prio, cpu, run.events);
+  const compacted = rememberedFailure(run.state, order, run.policy)
+    ? { state: run.state, result: "COMPACT_DEFERRED" as CompactResult, captured: undefined, stats: NO_SCAN, ran: false }
+    : tryToCompactPages(run.state, gfp, order, allocFlags, prio, cpu, run.events);
   run.state = { ...run.state, ...compacted.state };
   const result = compacted.result;
   let pfn: number | undefined;
@@ -165,6 +201,13 @@ function directCompact(
     } else {
       countVmEvent(run.events, "COMPACTFAIL");
     }
+  }
+  if (
+    run.policy.slowpath?.compactOnce === true &&
+    compacted.ran &&
+    !hasFault(run.state.zone.config, "compact-once-forgets")
+  ) {
+    run.state = { ...run.state, zone: rememberCompaction(run.state.zone, order, pfn !== undefined) };
   }
   emit(run.events, {
     name: "direct_compact",
@@ -275,11 +318,17 @@ const RETRY = Symbol("retry");
 /** mm/page_alloc.c __alloc_pages_slowpath() */
 export function allocPagesSlowpath(
   state: BackgroundState,
-  ctx: AllocContext,
+  requested: AllocContext,
   kernel: KernelOptions,
+  policy: Policy,
   events: EventSink,
 ): SlowpathResult {
-  const run: Run = { state, ctx, kernel, events };
+  // A policy may change the gfp before anything in the slow path looks at it.
+  const entryGfp = policy.slowpath?.entryGfp;
+  const ctx: AllocContext = entryGfp
+    ? { ...requested, gfp: entryGfp({ gfp: requested.gfp, order: requested.order }, POLICY_HELPERS) }
+    : requested;
+  const run: Run = { state, ctx, kernel, policy, events };
   const { gfp, order, migratetype } = ctx;
   const v7 = kernel.kernelVariant === "v7";
   const canDirectReclaim = (gfp & __GFP_DIRECT_RECLAIM) !== 0;
@@ -366,6 +415,20 @@ export function allocPagesSlowpath(
       return np;
     }
 
+    // The policies' decision point: after the PF_MEMALLOC check, before any direct reclaim or
+    // compaction of this loop (where the v3 patch put its costly-NORETRY bail-out).
+    const decision = policy.slowpath?.beforeReclaimOrCompaction?.({ gfp, order }, POLICY_HELPERS) ?? "continue";
+    if (decision !== "continue") {
+      if (decision === "wake-kcompactd-and-nopage") {
+        const woke = wakeupKcompactd(run.state, order, events);
+        run.state = woke.state;
+        step(run, "wakeup_kcompactd", woke.woken ? "woken" : "not woken (awake already, or compaction would not run)");
+      }
+      const np = nopage(run, nofail, canDirectReclaim, `policy ${policy.id}: ${decision}`);
+      if (np === RETRY) continue;
+      return np;
+    }
+
     if (!compactFirst) {
       const reclaimed = directReclaim(run, allocFlags);
       didSomeProgress = reclaimed.progress;
@@ -391,12 +454,13 @@ export function allocPagesSlowpath(
       continue;
     }
 
-    if ((gfp & __GFP_NORETRY) !== 0) {
+    const neverGivesUp = hasFault(run.state.zone.config, "slowpath-never-gives-up");
+    if ((gfp & __GFP_NORETRY) !== 0 && !neverGivesUp) {
       const np = nopage(run, nofail, canDirectReclaim, "__GFP_NORETRY");
       if (np === RETRY) continue;
       return np;
     }
-    if (costly && (!canCompact || (gfp & __GFP_RETRY_MAYFAIL) === 0)) {
+    if (costly && (!canCompact || (gfp & __GFP_RETRY_MAYFAIL) === 0) && !neverGivesUp) {
       {
         const np = nopage(run, nofail, canDirectReclaim, "costly order without __GFP_RETRY_MAYFAIL");
         if (np === RETRY) continue;
@@ -443,6 +507,12 @@ export function allocPagesSlowpath(
         compactRetry.retry ? `retry at ${COMPACT_PRIORITY_NAMES[compactPriority]}` : "stop",
       );
       if (compactRetry.retry) continue;
+    }
+
+    // vm.defrag_mode (6.15+): reclaim and compaction failed to prevent the fallback; allow it now.
+    if (kernel.defragMode && (allocFlags & ALLOC_NOFRAGMENT) !== 0) {
+      allocFlags &= ~ALLOC_NOFRAGMENT;
+      continue;
     }
 
     const oom = mayOom(run);

@@ -23,6 +23,8 @@ import {
   releaseAllocation,
 } from "./page-owner.js";
 import { drainAllPages, drainPagesZone } from "./pcp.js";
+import { baseline } from "./policies/baseline.js";
+import type { Policy } from "./policies/policy.js";
 import type { ZoneConfigInput, ZoneState } from "./zone.js";
 
 export interface System {
@@ -31,11 +33,15 @@ export interface System {
   /** kswapd and kcompactd. */
   readonly node: NodeState;
   readonly kernel: KernelOptions;
+  /** The allocation policy under test (model/policies/). */
+  readonly policy: Policy;
 }
 
 export interface SystemConfig {
   readonly zone?: ZoneConfigInput;
   readonly kernel?: Partial<KernelOptions>;
+  /** Default: baseline. */
+  readonly policy?: Policy;
 }
 
 export type Op =
@@ -78,6 +84,7 @@ export function initSystem(config: SystemConfig = {}): System {
     owners: emptyPageOwners(zone.config.nrPages),
     node: IDLE_NODE,
     kernel: { ...DEFAULT_KERNEL_OPTIONS, ...config.kernel },
+    policy: config.policy ?? baseline,
   };
 }
 
@@ -100,7 +107,7 @@ function stepAlloc(
       },
     };
   }
-  const result = allocPages(system, op, system.kernel, events);
+  const result = allocPages(system, op, system.kernel, system.policy, events);
   const after: System = { ...system, ...result.state };
   if (result.pfn === undefined) {
     return { system: after, outcome: { kind: "alloc-failed", order: op.order } };

@@ -4,7 +4,7 @@
  */
 
 import type { PlantedFault } from "./fault-injection.js";
-import { PAGE_ALLOC_COSTLY_ORDER } from "./migratetype.js";
+import { MIGRATE_TYPES, PAGE_ALLOC_COSTLY_ORDER } from "./migratetype.js";
 
 export const PAGE_SIZE_KB = 4;
 /** mm/page_alloc.c: watermark_scale_factor default, in units of 1/10000 of the zone. */
@@ -120,6 +120,15 @@ export function buildZoneConfig(input: ZoneConfigInput = {}): ZoneConfig {
     throw new ZoneConfigError(
       "nrPages",
       `expected a multiple of the pageblock size ${1 << pageblockOrder}, got ${nrPages}`,
+    );
+  }
+  // mm/mm_init.c build_all_zonelists(): with fewer pages than pageblock_nr_pages * MIGRATE_TYPES
+  // the kernel turns grouping by mobility off (page_group_by_mobility_disabled). Everything this
+  // model is for depends on that grouping, so such a zone is refused rather than mis-modelled.
+  if (nrPages < (1 << pageblockOrder) * MIGRATE_TYPES) {
+    throw new ZoneConfigError(
+      "nrPages",
+      `at least pageblock size x MIGRATE_TYPES = ${(1 << pageblockOrder) * MIGRATE_TYPES} pages are needed for grouping by mobility (page_group_by_mobility_disabled), got ${nrPages}`,
     );
   }
   // HPAGE_PMD_ORDER is pageblock_order on THP kernels; a pageblock too small to be above

@@ -36,6 +36,8 @@ export interface PerCpuPages {
   readonly count: number;
   /** pcp->free_count: recent consecutive frees, which scale the next free_pcppages_bulk batch. */
   readonly freeCount: number;
+  /** PCPF_PREV_FREE_HIGH_ORDER: the last free to this pcp was of order 1..3. */
+  readonly prevFreeHighOrder: boolean;
 }
 
 export interface Watermarks {
@@ -63,6 +65,11 @@ export interface ZoneCompaction {
   readonly initFreePfn: number;
   /** compact_blockskip_flush: a direct compaction finished a pass; kswapd clears skip bits when it sleeps. */
   readonly blockskipFlush: boolean;
+  /**
+   * Model-only, for the compact-once policy: by order, the pagesFreed clock when a direct
+   * compaction of that order last failed (undefined: no failure remembered).
+   */
+  readonly failedAt: readonly (number | undefined)[];
 }
 
 export interface ZoneState {
@@ -91,6 +98,11 @@ export interface ZoneState {
   /** zone->nr_reserved_highatomic, in pages. */
   readonly nrReservedHighatomic: number;
   readonly compaction: ZoneCompaction;
+  /**
+   * Model-only: pages freed back to the allocator other than by compaction itself (frees,
+   * reclaim, exits). A clock that only moves when something could have made room.
+   */
+  readonly pagesFreed: number;
 }
 
 /** mm/compaction.c reset_cached_positions(): scanners start at the two ends of the zone. */
@@ -143,7 +155,8 @@ export function setPageblockMigratetype(zone: ZoneState, pfn: number, mt: Migrat
 
 /** change_pageblock_range(): retype every pageblock covered by a block of `order` at `pfn`. */
 export function changePageblockRange(zone: ZoneState, pfn: number, order: number, mt: Migratetype): ZoneState {
-  const blocks = Math.max(1, 1 << (order - zone.config.pageblockOrder));
+  // A block smaller than a pageblock lies in one pageblock.
+  const blocks = order <= zone.config.pageblockOrder ? 1 : 1 << (order - zone.config.pageblockOrder);
   let next = zone;
   for (let i = 0; i < blocks; i++) next = setPageblockMigratetype(next, pfn + i * pageblockNrPages(zone.config), mt);
   return next;
@@ -171,6 +184,7 @@ export function emptyZone(input: ZoneConfigInput = {}): ZoneState {
     lists: Array.from({ length: config.nrPcpLists }, () => EMPTY_LIST),
     count: 0,
     freeCount: 0,
+    prevFreeHighOrder: false,
   };
   return {
     config,
@@ -194,6 +208,8 @@ export function emptyZone(input: ZoneConfigInput = {}): ZoneState {
       initMigratePfn: 0,
       initFreePfn: 0,
       blockskipFlush: false,
+      failedAt: [],
     },
+    pagesFreed: 0,
   };
 }

@@ -13,6 +13,8 @@
 
 import fc from "fast-check";
 import {
+  __GFP_NORETRY,
+  __GFP_NOWARN,
   __GFP_RECLAIMABLE,
   GFP_ATOMIC,
   GFP_HIGHUSER_MOVABLE,
@@ -21,6 +23,7 @@ import {
   GFP_PGTABLE_USER,
   type GfpMask,
 } from "../model/gfp.js";
+import { PAGE_ALLOC_COSTLY_ORDER } from "../model/migratetype.js";
 import type { Op } from "../model/system.js";
 
 export type PlannedOp =
@@ -51,6 +54,15 @@ export interface PhaseWeights {
   readonly reclaimable: number;
   /** GFP_ATOMIC / GFP_NOWAIT allocations of orders 0-3: reserve access, no reclaim. */
   readonly atomic: number;
+  /** Clean page cache of order 0-2 (use "pagecache"): movable, and what reclaim can free. */
+  readonly pagecache: number;
+  /**
+   * Large page-cache folios asked for the way __filemap_get_folio() asks above min_order:
+   * GFP_HIGHUSER_MOVABLE|__GFP_NORETRY|__GFP_NOWARN, at orders 1 to MAX_PAGE_ORDER, mostly costly.
+   */
+  readonly folio: number;
+  /** Let kswapd and kcompactd run. */
+  readonly tick: number;
   readonly free: number;
   readonly drain: number;
   /**
@@ -77,6 +89,10 @@ interface RawOp {
 
 const ROLL_RANGE = 1000;
 
+function trailingZeros(n: number): number {
+  return 31 - Math.clz32(n & -n);
+}
+
 function pickFrom<T>(values: readonly T[], index: number): T {
   return values[index % values.length] as T;
 }
@@ -90,6 +106,24 @@ function menuFor(w: PhaseWeights): MenuEntry[] {
     { weight: w.large, build: (r, s) => alloc(r.order % (s.maxPageOrder + 1), GFP_HIGHUSER_MOVABLE, r.cpu) },
     { weight: w.reclaimable, build: (r) => alloc(r.order % 2, GFP_KERNEL | __GFP_RECLAIMABLE, r.cpu) },
     { weight: w.atomic, build: (r, s) => alloc(lowOrder(r, s), pickFrom([GFP_ATOMIC, GFP_NOWAIT], r.variant), r.cpu) },
+    {
+      weight: w.pagecache,
+      build: (r) => ({ kind: "alloc", order: r.order % 3, gfp: GFP_HIGHUSER_MOVABLE, cpu: r.cpu, use: "pagecache" }),
+    },
+    {
+      weight: w.folio,
+      build: (r, s) => {
+        // Three in four costly (order > 3), like the WAL and checkpoint writes of the thread;
+        // each higher costly order half as likely as the one below, so that the compaction gap
+        // (2 << order free pages) stays a small share of these small zones, as it is of a server's.
+        const costly = r.variant % 4 !== 0;
+        const order = costly
+          ? Math.min(s.maxPageOrder, PAGE_ALLOC_COSTLY_ORDER + 1 + trailingZeros(r.order | 0x40))
+          : 1 + (r.order % PAGE_ALLOC_COSTLY_ORDER);
+        return { kind: "alloc", order, gfp: LARGE_FOLIO_GFP, cpu: r.cpu, use: "pagecache" };
+      },
+    },
+    { weight: w.tick, build: () => ({ kind: "tick" }) },
     {
       weight: w.free,
       build: (r, _s, index) => ({
@@ -112,7 +146,21 @@ function interpret(raw: RawOp, menu: readonly MenuEntry[], shape: ZoneShape, ind
   return (menu.findLast((e) => e.weight > 0) as MenuEntry).build(raw, shape, index);
 }
 
-const NO_OPS: PhaseWeights = { unmovable: 0, movable: 0, large: 0, reclaimable: 0, atomic: 0, free: 0, drain: 0 };
+const NO_OPS: PhaseWeights = {
+  unmovable: 0,
+  movable: 0,
+  large: 0,
+  reclaimable: 0,
+  atomic: 0,
+  pagecache: 0,
+  folio: 0,
+  tick: 0,
+  free: 0,
+  drain: 0,
+};
+
+/** The gfp of a large page-cache folio above min_order (mm/filemap.c adds NORETRY|NOWARN). */
+export const LARGE_FOLIO_GFP = GFP_HIGHUSER_MOVABLE | __GFP_NORETRY | __GFP_NOWARN;
 
 const randomWeights: fc.Arbitrary<PhaseWeights> = fc
   .record({
@@ -121,6 +169,9 @@ const randomWeights: fc.Arbitrary<PhaseWeights> = fc
     large: fc.integer({ min: 0, max: 30 }),
     reclaimable: fc.integer({ min: 0, max: 8 }),
     atomic: fc.integer({ min: 0, max: 6 }),
+    pagecache: fc.integer({ min: 0, max: 20 }),
+    folio: fc.integer({ min: 0, max: 8 }),
+    tick: fc.integer({ min: 0, max: 4 }),
     free: fc.integer({ min: 0, max: 40 }),
     drain: fc.integer({ min: 0, max: 5 }),
   })
@@ -133,10 +184,24 @@ const randomWeights: fc.Arbitrary<PhaseWeights> = fc
  * (fork) arriving when the only free pages left sit in movable pageblocks, which is when the
  * allocator steals and pollutes them.
  */
+/** The page cache growing into free memory, as it does on a file server. */
+export const CACHE_FILL: PhaseWeights = { ...NO_OPS, pagecache: 30, unmovable: 3 };
+/** A server forking children: page tables allocated as page cache grows, each pinning a page wherever the allocator found one. */
+export const FORKING_SERVER: PhaseWeights = { ...NO_OPS, unmovable: 20, pagecache: 20, free: 3 };
+/** Checkpoint writes: large folios asked for repeatedly, with some churn and background work. */
+export const CHECKPOINT: PhaseWeights = { ...NO_OPS, folio: 30, pagecache: 4, unmovable: 4, free: 4, tick: 2 };
+/** Time passing between checkpoints: kswapd and kcompactd run while the server keeps caching. */
+export const BACKGROUND_RECLAIM: PhaseWeights = { ...NO_OPS, tick: 10, pagecache: 10, unmovable: 2 };
+/** Every (stride+1)-th allocation given back: an exiting process, a truncated file. */
+export const SPARSE_FREE: PhaseWeights = { ...NO_OPS, free: 1, freeStride: 3 };
+
 const ARCHETYPES: readonly PhaseWeights[] = [
   { ...NO_OPS, movable: 30, unmovable: 2 },
+  CACHE_FILL,
+  FORKING_SERVER,
+  CHECKPOINT,
   { ...NO_OPS, free: 30, drain: 4 },
-  { ...NO_OPS, free: 1, freeStride: 3 },
+  SPARSE_FREE,
   { ...NO_OPS, unmovable: 30, free: 3, drain: 1 },
 ];
 
@@ -165,10 +230,33 @@ function rawOps(shape: ZoneShape, maxLength: number): fc.Arbitrary<RawOp[]> {
  */
 export function fragmentingOps(shape: ZoneShape, mix: OpMix): fc.Arbitrary<PlannedOp[]> {
   const phase = fc.tuple(phaseWeights, rawOps(shape, mix.phaseLength));
-  return fc.array(phase, { minLength: 1, maxLength: mix.maxPhases }).map((phases) =>
-    phases.flatMap(([weights, raws]) => {
-      const menu = menuFor(weights);
-      return raws.map((r, index) => interpret(r, menu, shape, index));
-    }),
-  );
+  return fc.array(phase, { minLength: 1, maxLength: mix.maxPhases }).map((phases) => phasesToOps(phases, shape));
+}
+
+function phasesToOps(phases: readonly (readonly [PhaseWeights, readonly RawOp[]])[], shape: ZoneShape): PlannedOp[] {
+  return phases.flatMap(([weights, raws]) => {
+    const menu = menuFor(weights);
+    return raws.map((r, index) => interpret(r, menu, shape, index));
+  });
+}
+
+/**
+ * A story with a fixed shape and random details: page cache fills memory, a forking server adds
+ * page tables among it, some of it is given back or churned, then checkpoints ask for large
+ * folios again and again, with background reclaim between them. The shape is what makes large allocations fail on fragmented memory in most
+ * runs; the details (weights of the churn phase, every op) stay random and shrinkable.
+ */
+export function serverOps(shape: ZoneShape, mix: OpMix): fc.Arbitrary<PlannedOp[]> {
+  const raws = () => rawOps(shape, mix.phaseLength);
+  return fc
+    .tuple(
+      fc.tuple(fc.constant(CACHE_FILL), raws()),
+      fc.tuple(fc.constant(FORKING_SERVER), raws()),
+      fc.tuple(fc.constantFrom(SPARSE_FREE, FORKING_SERVER), raws()),
+      fc.tuple(phaseWeights, raws()),
+      fc.tuple(fc.constant(CHECKPOINT), raws()),
+      fc.tuple(fc.constant(BACKGROUND_RECLAIM), raws()),
+      fc.tuple(fc.constant(CHECKPOINT), raws()),
+    )
+    .map((phases) => phasesToOps(phases, shape));
 }

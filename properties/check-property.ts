@@ -12,7 +12,7 @@ import type { Violation } from "./invariants/invariant.js";
 import { shrinkSequence } from "./minimize.js";
 import { plannedOpSimplifier } from "./op-shrink.js";
 import type { Property } from "./property.js";
-import { runOps } from "./run-ops.js";
+import { prefixRunner, runOps } from "./run-ops.js";
 
 export type Verdict = "holds" | "violated" | "inconclusive";
 
@@ -89,21 +89,21 @@ export function checkProperty(property: Property, options: CheckOptions): Proper
   if (result.failed && result.counterexample !== null) {
     const [found] = result.counterexample;
     // Shrink towards the same failure: a violation of the same invariant (or the same crash).
-    const first = runOps(initial, found, property.invariants);
+    const run = prefixRunner(initial, property.invariants);
+    const first = run(found);
     const kind = first.violations[0]?.invariant;
     // Ops after the failing one never ran; drop them before shrinking.
     const prefix = found.slice(0, first.plannedOpsUsed);
-    const stillFails = (candidate: readonly PlannedOp[]) =>
-      runOps(initial, candidate, property.invariants).violations.some((v) => v.invariant === kind);
+    const stillFails = (candidate: readonly PlannedOp[]) => run(candidate).violations.some((v) => v.invariant === kind);
     const shrunk = shrinkSequence(prefix, stillFails, plannedOpSimplifier(initial.zone.config.maxPageOrder));
-    const run = runOps(initial, shrunk, property.invariants);
+    const final = runOps(initial, shrunk, property.invariants);
     return {
       ...base,
       verdict: "violated",
       counterexample: {
-        ops: run.ops,
-        violations: run.violations,
-        failedAt: run.failedAt ?? -1,
+        ops: final.ops,
+        violations: final.violations,
+        failedAt: final.failedAt ?? -1,
         seed: result.seed,
         path: result.counterexamplePath ?? "",
         foundLength: found.length,
@@ -111,6 +111,6 @@ export function checkProperty(property: Property, options: CheckOptions): Proper
     };
   }
   if (result.failed) throw result.errorInstance ?? new Error(`property ${property.id} failed without a counterexample`);
-  const enough = runs > 0 && reached >= Math.ceil(property.situation.minFraction * runs);
+  const enough = reached >= property.situation.minRuns;
   return { ...base, verdict: enough ? "holds" : "inconclusive", counterexample: null };
 }

@@ -14,6 +14,8 @@ export function counterexampleCase(
   const first = cx?.violations[0];
   if (cx === null || first === undefined) return undefined;
   const faults = config.zone?.faults ?? [];
+  // The policy is named by id; its functions do not belong in a JSON file.
+  const { policy: _policy, ...saved } = config;
   const where = faults.length > 0 ? ` with planted fault ${faults.join("+")}` : ` under ${policy}`;
   const when = first.step === -1 ? "at the end of the run" : `at step ${first.step}`;
   return {
@@ -21,7 +23,7 @@ export function counterexampleCase(
     description: first.message,
     property: result.property,
     policy,
-    config,
+    config: saved,
     expected: "violated",
     violation: { invariant: first.invariant, step: first.step, message: first.message },
     provenance: { seed: cx.seed, path: cx.path, numRuns, foundLength: cx.foundLength },

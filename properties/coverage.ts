@@ -7,6 +7,10 @@ import { ALLOC_RESERVES } from "../model/alloc-flags.js";
 import type { TraceEvent } from "../model/events.js";
 import type { Outcome } from "../model/system.js";
 
+function orderClass(order: number): string {
+  return order === 0 ? "order0" : order <= 3 ? "order1-3" : "costly";
+}
+
 export function labelStep(events: readonly TraceEvent[], outcome: Outcome): string[] {
   const labels = new Set<string>();
   labels.add(`op:${outcome.kind}`);
@@ -40,10 +44,36 @@ export function labelStep(events: readonly TraceEvent[], outcome: Outcome): stri
       case "boost_watermark":
         labels.add("watermark-boost");
         break;
+      case "alloc_step":
+        if (e.step === "fast_path") labels.add(e.detail === "fail" ? `slowpath:${orderClass(e.order)}` : "fast-path");
+        if (e.step === "direct_reclaim") labels.add("direct-reclaim");
+        if (e.step === "nopage") labels.add(`alloc-fail:${orderClass(e.order)}`);
+        break;
+      case "direct_compact":
+        labels.add(`compaction:${e.result.replace("COMPACT_", "").toLowerCase()}`);
+        if (e.captured) labels.add("compaction:captured");
+        if (!e.success && e.migrate_scanned + e.free_scanned > 0)
+          labels.add(`compaction-failed-scan:${orderClass(e.order)}`);
+        break;
+      case "out_of_memory":
+        labels.add("oom");
+        break;
+      case "kswapd_run":
+        labels.add("kswapd");
+        break;
+      case "kcompactd_run":
+        labels.add("kcompactd");
+        break;
+      case "mm_compaction_defer_compaction":
+        labels.add("compaction-deferred");
+        break;
       default:
         break;
     }
   }
   if (outcome.kind === "allocated") labels.add(refilled ? "pcp-refill" : "pcp-or-buddy-hit");
+  if (outcome.kind === "alloc-failed" && events.some((e) => e.name === "direct_compact")) {
+    labels.add(`alloc-failed-after-compaction:${orderClass(outcome.order)}`);
+  }
   return [...labels];
 }

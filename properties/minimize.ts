@@ -48,7 +48,7 @@ export function shrinkSequence<T>(
 ): T[] {
   let calls = 0;
   const budgeted = (candidate: readonly T[]) => calls++ < SHRINK_RUN_BUDGET && fails(candidate);
-  let current = ddmin(items, budgeted);
+  let current = removePairs(ddmin(items, budgeted), budgeted);
   if (simplifier === undefined) return current;
   // Passes of simplification over every position, with ddmin between passes: running ddmin
   // after each accepted simplification would cost O(n log n) runs per change.
@@ -63,7 +63,34 @@ export function shrinkSequence<T>(
         }
       }
     }
-    if (changed) current = ddmin(current, budgeted);
+    if (changed) current = removePairs(ddmin(current, budgeted), budgeted);
+  }
+  return current;
+}
+
+/** Longest sequence removePairs() works on: it tries n²/2 candidates. */
+export const PAIR_REMOVAL_LIMIT = 60;
+
+/**
+ * ddmin leaves a sequence from which no single op can go; two can, often: an allocation and
+ * the free that gives it back, a fill and the allocation that only mattered because of it.
+ * Try every pair, and start over (with ddmin) after each success.
+ */
+function removePairs<T>(items: T[], fails: (candidate: readonly T[]) => boolean): T[] {
+  let current = items;
+  let improved = true;
+  while (improved && current.length <= PAIR_REMOVAL_LIMIT) {
+    improved = false;
+    outer: for (let i = 0; i < current.length; i++) {
+      for (let j = i + 1; j < current.length; j++) {
+        const candidate = current.filter((_, k) => k !== i && k !== j);
+        if (candidate.length > 0 && fails(candidate)) {
+          current = ddmin(candidate, fails);
+          improved = true;
+          break outer;
+        }
+      }
+    }
   }
   return current;
 }

@@ -4,8 +4,7 @@
  * pages), plus the plain ones (CPU 0, the oldest allocation, drain everything).
  */
 
-import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL, type GfpMask, gfpMigratetype } from "../model/gfp.js";
-import { MIGRATE_MOVABLE, MIGRATE_UNMOVABLE } from "../model/migratetype.js";
+import { __GFP_ACCOUNT, __GFP_COMP, __GFP_NOWARN, __GFP_ZERO, type GfpMask } from "../model/gfp.js";
 import type { PlannedOp } from "./arbitraries.js";
 import type { Simplifier } from "./minimize.js";
 
@@ -25,17 +24,20 @@ function simpler(op: PlannedOp): PlannedOp[] {
   if (op.kind === "alloc") {
     if (op.order > 0) out.push({ ...op, order: op.order - 1 });
     const canonical = canonicalGfp(op.gfp);
-    if (canonical !== undefined && canonical !== op.gfp) out.push({ ...op, gfp: canonical });
+    if (canonical !== op.gfp) out.push({ ...op, gfp: canonical });
   }
   return out;
 }
 
-/** The plainest mask with the same mobility, so that allocations become mergeable. */
-function canonicalGfp(gfp: GfpMask): GfpMask | undefined {
-  const mt = gfpMigratetype(gfp);
-  if (mt === MIGRATE_MOVABLE) return GFP_HIGHUSER_MOVABLE;
-  if (mt === MIGRATE_UNMOVABLE) return GFP_KERNEL;
-  return undefined;
+/**
+ * Flags that change nothing the model decides: zeroing, memcg accounting (memcgs are not
+ * modelled), warnings, compound pages. Dropping them keeps every decision of the allocation the
+ * same while letting, say, GFP_PGTABLE_USER and GFP_KERNEL allocations merge.
+ */
+const POLICY_NEUTRAL = __GFP_ZERO | __GFP_ACCOUNT | __GFP_NOWARN | __GFP_COMP;
+
+function canonicalGfp(gfp: GfpMask): GfpMask {
+  return gfp & ~POLICY_NEUTRAL;
 }
 
 export function plannedOpSimplifier(maxPageOrder: number): Simplifier<PlannedOp> {
@@ -47,14 +49,34 @@ export function plannedOpSimplifier(maxPageOrder: number): Simplifier<PlannedOp>
       if (a.kind === "alloc" && a.order < maxPageOrder) {
         for (let j = i + 1; j < Math.min(items.length, i + 1 + MERGE_WINDOW); j++) {
           const b = items[j];
-          if (b?.kind !== "alloc" || b.order !== a.order || b.gfp !== a.gfp) continue;
+          if (b?.kind !== "alloc" || b.order !== a.order || b.gfp !== a.gfp || b.use !== a.use) continue;
           const merged = items.slice();
           merged[i] = { ...a, order: a.order + 1 };
           merged.splice(j, 1);
           yield merged;
         }
       }
-      // Then equally long but simpler.
+      // Then equally long but simpler, including "allocate the way the first allocation does":
+      // uniform allocations can then merge. (Each such change makes one more op like the first,
+      // so this cannot cycle.)
+      const first = items.find((op) => op.kind === "alloc");
+      if (
+        a.kind === "alloc" &&
+        first?.kind === "alloc" &&
+        a !== first &&
+        (a.gfp !== first.gfp || a.use !== first.use)
+      ) {
+        const like: PlannedOp = {
+          kind: "alloc",
+          order: a.order,
+          gfp: first.gfp,
+          cpu: a.cpu,
+          ...(first.use ? { use: first.use } : {}),
+        };
+        const next = items.slice();
+        next[i] = like;
+        yield next;
+      }
       for (const variant of simpler(a)) {
         const next = items.slice();
         next[i] = variant;

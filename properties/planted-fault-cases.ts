@@ -8,15 +8,45 @@ import type { PlantedFault } from "../model/fault-injection.js";
 export interface PlantedFaultCase {
   readonly property: string;
   readonly fault: PlantedFault;
+  /** The one invariant of the property that must catch it (default: the property's own id). */
+  readonly invariant?: string;
+  /** The policy the fault lives in, when it breaks a policy's mechanism rather than the kernel's. */
+  readonly policy?: string;
+  /** The most ops the shrunk counterexample may have (default HANDFUL_OF_OPS). */
+  readonly maxOps?: number;
 }
+
+/**
+ * A slow-path fault needs a fragmented zone to show: allocations that fill the 1024-page zone
+ * to its watermarks, unmovable pages pinned in each of its eight order-7 regions, then the
+ * allocations that compact. That takes tens of single ops, and the shrinker leaves only ops
+ * that matter: no single op and no pair of ops can be removed (minimize.ts). Measured: 22 and
+ * 34 ops for the two faults below at the test seed; the bound leaves room for generator changes
+ * without accepting an unshrunk case (the sequences found are 300+ ops).
+ */
+const FRAGMENTED_ZONE_OPS = 40;
 
 export const PLANTED_FAULT_CASES: readonly PlantedFaultCase[] = [
   { property: "no-leaks", fault: "double-count-free" },
   { property: "no-leaks", fault: "lose-expand-remainder" },
   { property: "coalescing", fault: "skip-merge" },
-  { property: "alignment", fault: "wrong-buddy-pfn" },
+  { property: "no-leaks", fault: "wrong-buddy-pfn" },
+  { property: "alignment", fault: "free-wrong-pfn" },
   { property: "freelist-hygiene", fault: "claim-keeps-pageblock-type" },
   { property: "watermark-safety", fault: "slowpath-skips-watermark" },
+  {
+    property: "bounded-compaction",
+    fault: "slowpath-never-gives-up",
+    invariant: "bounded-compaction/per-call",
+    maxOps: FRAGMENTED_ZONE_OPS,
+  },
+  {
+    property: "bounded-compaction",
+    fault: "compact-once-forgets",
+    invariant: "bounded-compaction/across-calls",
+    policy: "compact-once",
+    maxOps: FRAGMENTED_ZONE_OPS,
+  },
 ];
 
 /** "A handful of ops": the most a shrunk planted-fault counterexample may need. */

@@ -38,7 +38,8 @@ export interface RegressionCase {
   readonly description: string;
   readonly property: string;
   readonly policy: string;
-  readonly config: SystemConfig;
+  /** Zone and kernel settings; the policy is `policy`, by id. */
+  readonly config: Omit<SystemConfig, "policy">;
   readonly expected: ExpectedVerdict;
   /** The violation seen when the case was saved (null for a case saved as "holds"). */
   readonly violation: RecordedViolation | null;
@@ -179,7 +180,11 @@ export function parseRegression(text: string, file: string, context: ParseContex
       throw new FieldError("expected", `expected "holds" or "violated", got ${JSON.stringify(expected)}`);
     }
     if (!isRecord(json.config)) throw new FieldError("config", "expected an object with zone and kernel settings");
-    const config: SystemConfig = { zone: readZone(json.config.zone), kernel: readKernel(json.config.kernel) };
+    for (const key of Object.keys(json.config)) {
+      if (key !== "zone" && key !== "kernel")
+        throw new FieldError(`config.${key}`, "unknown field (allowed: zone, kernel)");
+    }
+    const config = { zone: readZone(json.config.zone), kernel: readKernel(json.config.kernel) };
     if (!Array.isArray(json.ops)) throw new FieldError("ops", "expected an array of ops");
     const ops = json.ops.map((op, i) => opFromJson(op, `ops[${i}]`));
     return {

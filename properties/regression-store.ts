@@ -6,6 +6,8 @@
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { builtinPolicy } from "../model/policies/index.js";
+import type { Policy } from "../model/policies/policy.js";
 import { initSystem } from "../model/system.js";
 import type { Violation } from "./invariants/invariant.js";
 import { KNOWN_POLICIES, propertyById, propertyIds } from "./registry.js";
@@ -67,10 +69,17 @@ export interface ReplayResult {
   readonly run: RunResult;
 }
 
-/** Runs the case's ops under its configuration and the invariants of its property. */
-export function replayRegression(c: RegressionCase, options: { record?: boolean } = {}): ReplayResult {
+/**
+ * Runs the case's ops under its configuration, its policy (a built-in one by id, or the one
+ * given, e.g. loaded from a user's file) and the invariants of its property.
+ */
+export function replayRegression(c: RegressionCase, options: { record?: boolean; policy?: Policy } = {}): ReplayResult {
   const property = propertyById(c.property);
   if (property === undefined) throw new Error(`unknown property ${c.property}`);
-  const run = runOps(initSystem(c.config), c.ops, property.invariants, { record: options.record ?? false });
+  const policy = options.policy ?? builtinPolicy(c.policy);
+  if (policy === undefined) throw new Error(`policy "${c.policy}" is not built in; pass it to replay this case`);
+  const run = runOps(initSystem({ ...c.config, policy }), c.ops, property.invariants, {
+    record: options.record ?? false,
+  });
   return { verdict: run.violations.length > 0 ? "violated" : "holds", violations: run.violations, run };
 }

@@ -8,7 +8,7 @@ import { sparseForEach } from "../model/persistent/sparse-array.js";
 import { type Op, type Outcome, type System, step } from "../model/system.js";
 import type { PlannedOp } from "./arbitraries.js";
 import { labelStep } from "./coverage.js";
-import { type Invariant, type Violation, violation } from "./invariants/invariant.js";
+import { type Invariant, initialMemory, observeStep, type Violation, violation } from "./invariants/invariant.js";
 
 /** The pseudo-invariant of a run that crashed the model, like a kernel BUG_ON. */
 export const MODEL_BUG = "model-bug";
@@ -48,25 +48,45 @@ function liveHandles(system: System): number[] {
 }
 
 /** Resolves a planned op against the current state; undefined when it cannot apply (no live allocation). */
-export function concretize(system: System, planned: PlannedOp): Op | undefined {
+export function concretize(system: System, planned: PlannedOp | Op): Op | undefined {
   if (planned.kind !== "free" || !("pick" in planned)) return planned as Op;
   const handles = liveHandles(system);
   if (handles.length === 0) return undefined;
   return { kind: "free", handle: handles[planned.pick % handles.length] as number, cpu: planned.cpu };
 }
 
-export function runOps(
-  initial: System,
-  ops: readonly (PlannedOp | Op)[],
+/** Where a run stands before an op: resumable, because every part of it is immutable. */
+interface Checkpoint {
+  readonly system: System;
+  readonly memories: readonly unknown[];
+  /** Concrete ops executed so far (a prefix of the run's `ops`). */
+  readonly executed: number;
+}
+
+interface Trajectory {
+  readonly planned: readonly (PlannedOp | Op)[];
+  /** checkpoints[i]: the run before planned op i. */
+  readonly checkpoints: readonly Checkpoint[];
+  readonly executed: readonly Op[];
+}
+
+function runFrom(
+  planned: readonly (PlannedOp | Op)[],
   invariants: readonly Invariant[],
-  options: RunOptions = {},
+  options: RunOptions,
+  start: Checkpoint,
+  startIndex: number,
+  executedPrefix: readonly Op[],
+  checkpoints: Checkpoint[] | undefined,
 ): RunResult {
-  let system = initial;
-  const executed: Op[] = [];
+  let system = start.system;
+  let memories = start.memories;
+  const executed: Op[] = executedPrefix.slice(0, start.executed);
   const steps: StepRecord[] = [];
-  for (const [index, planned] of ops.entries()) {
+  for (let index = startIndex; index < planned.length; index++) {
+    checkpoints?.push({ system, memories, executed: executed.length });
     const used = index + 1;
-    const op = "pick" in planned ? concretize(system, planned) : (planned as Op);
+    const op = concretize(system, planned[index] as PlannedOp | Op);
     if (op === undefined) continue;
     const stepIndex = executed.length;
     let result: ReturnType<typeof step>;
@@ -88,13 +108,63 @@ export function runOps(
     }
     const ctx = { before: system, after: result.system, op, outcome: result.outcome, events: result.events, stepIndex };
     system = result.system;
-    const violations = invariants.flatMap((inv) => inv.check(ctx));
+    const next: unknown[] = [];
+    const violations: Violation[] = [];
+    invariants.forEach((inv, i) => {
+      const observed = observeStep(inv, memories[i], ctx);
+      next.push(observed.memory);
+      violations.push(...observed.violations);
+    });
+    memories = next;
     if (violations.length > 0) {
       return { ops: executed, steps, final: system, violations, failedAt: stepIndex, plannedOpsUsed: used };
     }
   }
+  checkpoints?.push({ system, memories, executed: executed.length });
   const finals = invariants.flatMap((inv) => inv.finish?.(system, executed.length) ?? []);
-  const all = { ops: executed, steps, final: system, plannedOpsUsed: ops.length };
+  const all = { ops: executed, steps, final: system, plannedOpsUsed: planned.length };
   if (finals.length > 0) return { ...all, violations: finals, failedAt: -1 };
   return { ...all, violations: [], failedAt: undefined };
+}
+
+function startOf(initial: System, invariants: readonly Invariant[]): Checkpoint {
+  return { system: initial, memories: invariants.map(initialMemory), executed: 0 };
+}
+
+export function runOps(
+  initial: System,
+  ops: readonly (PlannedOp | Op)[],
+  invariants: readonly Invariant[],
+  options: RunOptions = {},
+): RunResult {
+  return runFrom(ops, invariants, options, startOf(initial, invariants), 0, [], undefined);
+}
+
+/**
+ * A runner for shrinking: candidates differ from the current sequence late as often as early,
+ * so it keeps the checkpoints of the last failing run and resumes each candidate from the
+ * longest prefix it shares with it (ops are compared by identity, as shrinking slices arrays).
+ */
+export function prefixRunner(initial: System, invariants: readonly Invariant[]) {
+  let base: Trajectory | undefined;
+  return (planned: readonly (PlannedOp | Op)[]): RunResult => {
+    let shared = 0;
+    if (base !== undefined) {
+      const limit = Math.min(planned.length, base.checkpoints.length - 1);
+      while (shared < limit && planned[shared] === base.planned[shared]) shared++;
+    }
+    const start = base?.checkpoints[shared] ?? startOf(initial, invariants);
+    const checkpoints: Checkpoint[] = base === undefined ? [] : base.checkpoints.slice(0, shared);
+    const result = runFrom(
+      planned,
+      invariants,
+      {},
+      start,
+      base === undefined ? 0 : shared,
+      base?.executed ?? [],
+      checkpoints,
+    );
+    if (result.violations.length > 0) base = { planned, checkpoints, executed: result.ops };
+    return result;
+  };
 }

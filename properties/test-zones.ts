@@ -36,3 +36,17 @@ export const TINY_ZONE: ZoneConfigInput = Object.freeze({
   pcpBatch: 4,
   pcpHigh: 16,
 });
+
+/**
+ * 1024 pages (4 MiB), pageblock 32 pages, MAX_PAGE_ORDER 7: 32 pageblocks, costly orders 4 to 7
+ * below and up to four pageblocks, so compaction has whole blocks to empty and page-table pages
+ * to be stopped by. min/low/high = 64/80/96 pages from the kernel formulas.
+ */
+export const MEDIUM_ZONE: ZoneConfigInput = Object.freeze({
+  nrPages: 1024,
+  maxPageOrder: 7,
+  pageblockOrder: 5,
+  nrCpus: 2,
+  pcpBatch: 4,
+  pcpHigh: 16,
+});

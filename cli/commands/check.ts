@@ -5,6 +5,7 @@
 
 import { join } from "node:path";
 import { isPlantedFault, PLANTED_FAULTS, type PlantedFault } from "../../model/fault-injection.js";
+import { builtinPolicy } from "../../model/policies/index.js";
 import { ALL_PROPERTIES, KNOWN_POLICIES, propertyById } from "../../properties/registry.js";
 import { intFlag, parseArgs, UsageError } from "../args.js";
 import { type CheckReport, isUnexpected, runCheck } from "../check-run.js";
@@ -58,11 +59,12 @@ export function checkCommand(argv: readonly string[], ctx: CommandContext): numb
     "check",
   );
   if (args.positionals.length > 0) throw new UsageError(`check: unexpected argument "${args.positionals[0]}"`);
-  const policies = args.flags.get("policy") ?? KNOWN_POLICIES;
-  for (const policy of policies) {
-    if (!KNOWN_POLICIES.includes(policy))
-      throw new UsageError(`check: unknown policy "${policy}" (known: ${KNOWN_POLICIES.join(", ")})`);
-  }
+  const policies = (args.flags.get("policy") ?? KNOWN_POLICIES).map((id) => {
+    const policy = builtinPolicy(id);
+    if (policy === undefined)
+      throw new UsageError(`check: unknown policy "${id}" (known: ${KNOWN_POLICIES.join(", ")})`);
+    return policy;
+  });
   const properties = (args.flags.get("property") ?? ALL_PROPERTIES.map((p) => p.id)).map((id) => {
     const property = propertyById(id);
     if (property === undefined) {

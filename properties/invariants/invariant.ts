@@ -28,6 +28,16 @@ export interface Violation {
   readonly seen?: unknown;
 }
 
+/**
+ * A check that remembers earlier steps (a window of time, a count per order), written as a pure
+ * reducer: `initial` is its memory before the first step, `observe` returns the new memory and
+ * the violations of one step. Memories are immutable, so a run can be resumed from any step.
+ */
+export interface Observer<S> {
+  readonly initial: S;
+  observe(memory: S, ctx: StepContext): { readonly memory: S; readonly violations: readonly Violation[] };
+}
+
 export interface Invariant {
   /** Stable id used by the CLI, reports and regression files. */
   readonly id: string;
@@ -35,9 +45,26 @@ export interface Invariant {
   readonly statement: string;
   /** The kernel rule it encodes, with its source. */
   readonly source: string;
-  check(ctx: StepContext): readonly Violation[];
+  /** A check of one step on its own; or `observer` for a check across steps. */
+  check?(ctx: StepContext): readonly Violation[];
+  readonly observer?: Observer<unknown>;
   /** Optional check of the final state once the sequence is over. */
   finish?(final: System, steps: number): readonly Violation[];
+}
+
+/** One step of an invariant: a stateless check, or an observer advancing its memory. */
+export function observeStep(
+  invariant: Invariant,
+  memory: unknown,
+  ctx: StepContext,
+): { memory: unknown; violations: readonly Violation[] } {
+  if (invariant.observer !== undefined) return invariant.observer.observe(memory, ctx);
+  if (invariant.check === undefined) throw new Error(`invariant ${invariant.id} has neither check nor observer`);
+  return { memory, violations: invariant.check(ctx) };
+}
+
+export function initialMemory(invariant: Invariant): unknown {
+  return invariant.observer?.initial;
 }
 
 /** Caps the evidence list: the first few violations of a step say everything a person needs. */

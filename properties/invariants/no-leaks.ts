@@ -95,7 +95,24 @@ function counterViolations(zone: ZoneState, stepIndex: number): Violation[] {
   for (let order = 0; order <= zone.config.maxPageOrder; order++) {
     for (let mt = 0; mt < MIGRATE_TYPES; mt++) {
       const list = freeList(zone, order, mt as Migratetype);
-      const ids = listIds(zone.freeBlocks, list);
+      let ids: number[];
+      try {
+        ids = listIds(zone.freeBlocks, list);
+      } catch (error) {
+        // A broken link (a node overwritten or missing) is itself the evidence.
+        const what = error instanceof Error ? error.message : String(error);
+        out.push(
+          violation(
+            ID,
+            stepIndex,
+            `free_area[${order}].free_list[${mt}] is corrupt: ${what}`,
+            [],
+            "a well-formed list",
+            what,
+          ),
+        );
+        continue;
+      }
       listed += ids.length;
       if (ids.length !== list.length) {
         out.push(

@@ -1,0 +1,361 @@
+/**
+ * Per-CPU lists against mm/page_alloc.c (~6.18, research/buddy.md §4, §2b, §5):
+ * pcp_allowed_order(), order_to_pindex(), nr_pcp_alloc(), rmqueue_bulk(), __rmqueue_pcplist(),
+ * free_frozen_page_commit(), nr_pcp_free(), free_pcppages_bulk(), drain_pages_zone() and
+ * __drain_all_pages().
+ *
+ * The model keeps pcp->high fixed at the configured value (as the kernel does when
+ * vm.percpu_pagelist_high_fraction makes high_min == high_max), so nr_pcp_high() is that value
+ * while ZONE_RECLAIM_ACTIVE and ZONE_BELOW_HIGH are clear.
+ */
+
+import { describe, expect, it } from "vitest";
+import { accountFreepages, addToFreeList } from "./buddy.js";
+import type { EventSink, TraceEvent } from "./events.js";
+import type { PageProbe } from "./fallback.js";
+import {
+  MIGRATE_HIGHATOMIC,
+  MIGRATE_MOVABLE,
+  MIGRATE_TYPES,
+  MIGRATE_UNMOVABLE,
+  type Migratetype,
+} from "./migratetype.js";
+import { bootZone } from "./page-alloc.js";
+import {
+  drainAllPages,
+  drainPagesZone,
+  freePcppagesBulk,
+  freeToPcp,
+  nrPcpAlloc,
+  rmqueueBulk,
+  rmqueuePcplist,
+} from "./pcp.js";
+import { NR_LOWORDER_PCP_LISTS, orderToPindex, pcpAllowedOrder, pindexToOrder } from "./pcp-index.js";
+import { listIds } from "./persistent/linked-list.js";
+import {
+  emptyZone,
+  freeList,
+  type PerCpuPages,
+  setPageblockMigratetype,
+  type ZoneConfigInput,
+  type ZoneState,
+} from "./zone.js";
+import { buildZoneConfig } from "./zone-config.js";
+
+/** 1024 pages, MAX_PAGE_ORDER 6, pageblock 8 pages, THP order 5, batch 4, high 16. */
+const CFG: ZoneConfigInput = {
+  nrPages: 1024,
+  maxPageOrder: 6,
+  pageblockOrder: 3,
+  thpOrder: 5,
+  nrCpus: 2,
+  pcpBatch: 4,
+  pcpHigh: 16,
+};
+const M = MIGRATE_MOVABLE;
+const U = MIGRATE_UNMOVABLE;
+const H = MIGRATE_HIGHATOMIC;
+const NONE: PageProbe = { movablePagesInRange: () => 0 };
+
+function pcpOf(zone: ZoneState, cpu = 0): PerCpuPages {
+  const pcp = zone.pcp[cpu];
+  if (pcp === undefined) throw new Error(`no cpu ${cpu}`);
+  return pcp;
+}
+
+function pcpIds(zone: ZoneState, pindex: number, cpu = 0): number[] {
+  const list = pcpOf(zone, cpu).lists[pindex];
+  return list === undefined ? [] : listIds(zone.pcpPages, list);
+}
+
+function withPcp(zone: ZoneState, cpu: number, update: Partial<PerCpuPages>): ZoneState {
+  const pcp = zone.pcp.slice();
+  pcp[cpu] = { ...pcpOf(zone, cpu), ...update };
+  return { ...zone, pcp };
+}
+
+function lists(zone: ZoneState): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (let order = 0; order <= zone.config.maxPageOrder; order++) {
+    for (let mt = 0; mt < MIGRATE_TYPES; mt++) {
+      const l = listIds(zone.freeBlocks, freeList(zone, order, mt as Migratetype));
+      if (l.length > 0) out[`${order}/${mt}`] = l;
+    }
+  }
+  return out;
+}
+
+function freeAll(zone: ZoneState, pfns: readonly number[], order = 0, cpu = 0, events: EventSink = []): ZoneState {
+  return pfns.reduce((z, pfn) => freeToPcp(z, pfn, order, cpu, events), zone);
+}
+
+function drained(events: readonly TraceEvent[]): number[] {
+  return events.flatMap((e) => (e.name === "mm_page_pcpu_drain" ? [e.pfn] : []));
+}
+
+function zoneLocks(events: readonly TraceEvent[]): number {
+  return events.filter((e) => e.name === "zone_lock").length;
+}
+
+const range = (start: number, count: number) => Array.from({ length: count }, (_, i) => start + i);
+
+describe("pcp_allowed_order() and order_to_pindex()", () => {
+  it("allows orders 0..PAGE_ALLOC_COSTLY_ORDER and the THP order only", () => {
+    const thp = buildZoneConfig(CFG);
+    expect(range(0, 7).map((o) => pcpAllowedOrder(thp, o))).toEqual([true, true, true, true, false, true, false]);
+    const noThp = buildZoneConfig({ ...CFG, thpOrder: null });
+    expect(range(0, 7).map((o) => pcpAllowedOrder(noThp, o))).toEqual([true, true, true, true, false, false, false]);
+    // NR_PCP_LISTS = MIGRATE_PCPTYPES * (PAGE_ALLOC_COSTLY_ORDER + 1) (+ 2 with THP).
+    expect(NR_LOWORDER_PCP_LISTS).toBe(12);
+    expect(thp.nrPcpLists).toBe(14);
+    expect(noThp.nrPcpLists).toBe(12);
+  });
+
+  it("maps (order, mt) to MIGRATE_PCPTYPES * order + mt, and the THP order to 12 (other) / 13 (movable)", () => {
+    expect(orderToPindex(0, U)).toBe(0);
+    expect(orderToPindex(0, M)).toBe(1);
+    expect(orderToPindex(0, 2)).toBe(2);
+    expect(orderToPindex(1, U)).toBe(3);
+    expect(orderToPindex(3, 2)).toBe(11);
+    expect(orderToPindex(5, M)).toBe(13);
+    expect(orderToPindex(5, U)).toBe(12);
+    expect(orderToPindex(5, 2)).toBe(12);
+    const config = buildZoneConfig(CFG);
+    expect(range(0, 14).map((p) => pindexToOrder(config, p))).toEqual([0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 5, 5]);
+    expect(() => pindexToOrder(buildZoneConfig({ ...CFG, thpOrder: null }), 12)).toThrow(/THP order/);
+  });
+});
+
+describe("nr_pcp_alloc()", () => {
+  it("is batch >> order but at least 2 blocks", () => {
+    const zone = emptyZone(CFG); // batch 4
+    expect([0, 1, 2, 3, 5].map((o) => nrPcpAlloc(zone, o))).toEqual([4, 2, 2, 2, 2]);
+    const big = emptyZone({ ...CFG, pcpBatch: 63, pcpHigh: 252 });
+    // 63 >> 1 = 31, 63 >> 3 = 7, 63 >> 5 = 1 -> 2.
+    expect([0, 1, 3, 5].map((o) => nrPcpAlloc(big, o))).toEqual([63, 31, 7, 2]);
+  });
+
+  it("is 1 for a batch of 1 and when high < batch (pcp disabled / boot pageset)", () => {
+    expect(nrPcpAlloc(emptyZone({ ...CFG, pcpBatch: 1 }), 0)).toBe(1);
+    expect(nrPcpAlloc(emptyZone({ ...CFG, pcpBatch: 4, pcpHigh: 3 }), 2)).toBe(1);
+  });
+});
+
+describe("allocation: rmqueue_bulk() refill and __rmqueue_pcplist()", () => {
+  it("refills an empty list with nr_pcp_alloc blocks appended at the tail in split order, then takes the head", () => {
+    // Booted zone: 16 MOVABLE blocks of order 6. Refill of 4 order-0 blocks under one zone lock:
+    //  1) __rmqueue_smallest: order-6 head 0, expand -> 32/5, 16/4, 8/3, 4/2, 2/1, 1/0; gives 0.
+    //  2) order-0 head 1.  3) order-1 head 2, expand -> 3/0; gives 2.  4) order-0 head 3.
+    // list_add_tail each: [0, 1, 2, 3]; list_first_entry -> 0.
+    const events: EventSink = [];
+    const got = rmqueuePcplist(bootZone(CFG), 0, M, 0, 0, NONE, events);
+    expect(got.pfn).toBe(0);
+    expect(pcpIds(got.zone, orderToPindex(0, M))).toEqual([1, 2, 3]);
+    expect(pcpOf(got.zone).count).toBe(3);
+    // pcp pages are not in NR_FREE_PAGES.
+    expect(got.zone.nrFreePages).toBe(1020);
+    expect(lists(got.zone)).toEqual({
+      [`2/${M}`]: [4],
+      [`3/${M}`]: [8],
+      [`4/${M}`]: [16],
+      [`5/${M}`]: [32],
+      [`6/${M}`]: range(1, 15).map((i) => i * 64),
+    });
+    expect(zoneLocks(events)).toBe(1);
+    expect(events.filter((e) => e.name === "mm_page_alloc_zone_locked").map((e) => e.pfn)).toEqual([0, 1, 2, 3]);
+
+    // The next allocation takes the head without touching the buddy lists.
+    const next: EventSink = [];
+    const again = rmqueuePcplist(got.zone, 0, M, 0, 0, NONE, next);
+    expect(again.pfn).toBe(1);
+    expect(zoneLocks(next)).toBe(0);
+    expect(pcpOf(again.zone).count).toBe(2);
+  });
+
+  it("refills a higher order with max(batch >> order, 2) blocks and counts pages, not blocks", () => {
+    // Order 2: 4 >> 2 = 1 -> 2 blocks: 0 (split from 0/6) and 4 (the order-2 half). Take 0.
+    const got = rmqueuePcplist(bootZone(CFG), 2, M, 0, 0, NONE, []);
+    expect(got.pfn).toBe(0);
+    expect(pcpIds(got.zone, orderToPindex(2, M))).toEqual([4]);
+    expect(pcpOf(got.zone).count).toBe(4);
+  });
+
+  it("puts claimed pages on the requested type's list", () => {
+    // UNMOVABLE refill on a booted zone: the first __rmqueue claims 0/6 whole (pageblocks 0-7
+    // become UNMOVABLE); the next three come from UNMOVABLE lists in NORMAL mode.
+    const got = rmqueueBulk(bootZone(CFG), 0, 4, U, 0, 1, NONE, []);
+    expect(got.alloced).toBe(4);
+    expect(pcpIds(got.zone, orderToPindex(0, U), 1)).toEqual([0, 1, 2, 3]);
+    expect(pcpOf(got.zone, 1).count).toBe(4);
+  });
+
+  it("stops early when the buddy lists run dry", () => {
+    let zone = accountFreepages(addToFreeList(emptyZone(CFG), 40, 1, M, false), 2, M);
+    zone = rmqueueBulk(zone, 0, 4, M, 0, 0, NONE, []).zone;
+    expect(pcpIds(zone, orderToPindex(0, M))).toEqual([40, 41]);
+    expect(pcpOf(zone).count).toBe(2);
+    expect(zone.nrFreePages).toBe(0);
+  });
+
+  it("halves free_count on every pcp allocation", () => {
+    const zone = withPcp(bootZone(CFG), 0, { freeCount: 13 });
+    expect(pcpOf(rmqueuePcplist(zone, 0, M, 0, 0, NONE, []).zone).freeCount).toBe(6);
+  });
+});
+
+describe("free: free_frozen_page_commit()", () => {
+  it("adds the page at the head of its list, so the next allocation gets it back", () => {
+    const got = rmqueuePcplist(bootZone(CFG), 0, M, 0, 0, NONE, []); // list [1, 2, 3]
+    const freed = freeToPcp(got.zone, 0, 0, 0, []);
+    expect(pcpIds(freed, orderToPindex(0, M))).toEqual([0, 1, 2, 3]);
+    expect(pcpOf(freed).count).toBe(4);
+    expect(rmqueuePcplist(freed, 0, M, 0, 0, NONE, []).pfn).toBe(0);
+  });
+
+  it("grows free_count by 1 << order while it is below batch << CONFIG_PCP_BATCH_SCALE_MAX", () => {
+    // batch 4 -> cap 4 << 5 = 128. 127 < 128 -> 127 + 8 = 135; then 135 >= 128 -> unchanged.
+    let zone = withPcp(emptyZone({ ...CFG, pcpHigh: 1000 }), 0, { freeCount: 127 });
+    zone = freeToPcp(zone, 0, 3, 0, []);
+    expect(pcpOf(zone).freeCount).toBe(135);
+    zone = freeToPcp(zone, 8, 3, 0, []);
+    expect(pcpOf(zone).freeCount).toBe(135);
+    expect(pcpOf(zone).count).toBe(16);
+  });
+
+  it("spills nr_pcp_free = clamp(free_count, batch, high - batch) pages from the tail once count >= high", () => {
+    // 16 order-0 frees of pfns 0..15 into MOVABLE pageblocks: the 16th brings count to 16 = high.
+    // free_count = 16 -> clamp(16, 4, 12) = 12 pages leave from the tail (the oldest, 0..11).
+    const events: EventSink = [];
+    const zone = freeAll(emptyZone(CFG), range(0, 16), 0, 0, events);
+    expect(drained(events)).toEqual(range(0, 12));
+    expect(pcpIds(zone, orderToPindex(0, M))).toEqual([15, 14, 13, 12]);
+    expect(pcpOf(zone).count).toBe(4);
+    // In buddy: 0..7 merge to 0/3; 8..11 to 8/2 (its order-3 parent's buddy 0/3 is free -> tail).
+    expect(lists(zone)).toEqual({ [`3/${M}`]: [0], [`2/${M}`]: [8] });
+    expect(zone.nrFreePages).toBe(12);
+  });
+
+  it("spills at least batch pages after allocations have halved free_count, at most high - batch", () => {
+    const fifteen = freeAll(emptyZone(CFG), range(0, 15));
+    const small: EventSink = [];
+    // free_count 0 -> 1 after this free; clamp(1, 4, 12) = 4.
+    freeToPcp(withPcp(fifteen, 0, { freeCount: 0 }), 15, 0, 0, small);
+    expect(drained(small)).toEqual([0, 1, 2, 3]);
+    const large: EventSink = [];
+    freeToPcp(withPcp(fifteen, 0, { freeCount: 100 }), 15, 0, 0, large);
+    expect(drained(large)).toHaveLength(12);
+  });
+
+  it("spills starting at the list just freed to, then round-robin over pindex with wrap-around", () => {
+    // Pageblock 1 (8..15) UNMOVABLE. Frees: MOVABLE 0..6 (7), UNMOVABLE 8..15 (8) -> count 15; then
+    // MOVABLE 7 -> 16. free_pcppages_bulk(12, pindex 1): the MOVABLE list empties from its tail
+    // (0..7), pindex 2..13 are empty, wrap to 0: UNMOVABLE from its tail 8, 9, 10, 11.
+    let zone = setPageblockMigratetype(emptyZone(CFG), 8, U);
+    zone = freeAll(zone, range(0, 7));
+    zone = freeAll(zone, range(8, 8));
+    const events: EventSink = [];
+    zone = freeToPcp(zone, 7, 0, 0, events);
+    expect(drained(events)).toEqual([...range(0, 8), 8, 9, 10, 11]);
+    expect(pcpIds(zone, orderToPindex(0, U))).toEqual([15, 14, 13, 12]);
+    expect(pcpIds(zone, orderToPindex(0, M))).toEqual([]);
+  });
+
+  it("puts pages of a HIGHATOMIC pageblock on the MOVABLE list; draining returns them to HIGHATOMIC", () => {
+    const zone = setPageblockMigratetype(emptyZone(CFG), 16, H);
+    const freed = freeToPcp(zone, 16, 0, 0, []);
+    expect(pcpIds(freed, orderToPindex(0, M))).toEqual([16]);
+    // free_pcppages_bulk re-reads the pageblock type: back to the HIGHATOMIC free list.
+    const events: EventSink = [];
+    const back = freePcppagesBulk(freed, 1, 0, 0, events);
+    expect(lists(back)).toEqual({ [`0/${H}`]: [16] });
+    expect(back.nrFreeHighatomic).toBe(1);
+    expect(events.at(-1)).toEqual({ name: "mm_page_pcpu_drain", pfn: 16, order: 0, migratetype: H });
+  });
+
+  it("drains with the pageblock's type at drain time, not at free time", () => {
+    const freed = freeToPcp(emptyZone(CFG), 8, 0, 0, []); // MOVABLE list
+    const retyped = setPageblockMigratetype(freed, 8, U);
+    expect(lists(freePcppagesBulk(retyped, 1, 0, 0, []))).toEqual({ [`0/${U}`]: [8] });
+  });
+
+  it("clamps the count to pcp->count", () => {
+    const zone = freeAll(emptyZone(CFG), [0, 1]);
+    const events: EventSink = [];
+    const out = freePcppagesBulk(zone, 100, 0, 5, events);
+    expect(drained(events)).toEqual([0, 1]);
+    expect(pcpOf(out).count).toBe(0);
+  });
+
+  it("free_high: consecutive order-1..3 frees flush the pcp once free_count >= batch + high_min / 2", () => {
+    // free_frozen_page_commit(): free_high = free_count >= batch + high_min / 2 && PCPF_PREV_FREE_HIGH_ORDER
+    // (PCPF_FREE_HIGH_BATCH unset); then nr_pcp_high() is 0 and nr_pcp_free() is
+    // min(pcp->count, batch << CONFIG_PCP_BATCH_SCALE_MAX). batch 4, high 32: eleven order-1 frees
+    // of pfns 0, 2, .., 20. free_count before the 11th free is 10 * 2 = 20 >= 4 + 16, so the 11th
+    // free flushes all 22 pages; before it, count 20 < 32 kept everything.
+    let zone = emptyZone({ ...CFG, pcpBatch: 4, pcpHigh: 32 });
+    for (let i = 0; i < 10; i++) zone = freeToPcp(zone, 2 * i, 1, 0, []);
+    expect(pcpOf(zone).count).toBe(20);
+    zone = freeToPcp(zone, 20, 1, 0, []);
+    expect(pcpOf(zone).count).toBe(0);
+  });
+
+  it("spills in batch-sized free_pcppages_bulk() chunks, each starting at the list just freed to", () => {
+    // batch 3, high 12; frees alternate order 0 (pfns 100..103) and order 1 (pfns 0, 2, 4, 6).
+    // The 8th free makes count 12 >= 12; to_free = clamp(free_count 12, 3, 9) = 9. Chunks of 3
+    // starting at the order-1 list: 4 pages (two order-1 blocks), then 4 (the other two), then
+    // 3 (order-0 pages from the tail), leaving 1 page: the most recently freed order-0, pfn 103.
+    let zone = emptyZone({ ...CFG, pcpBatch: 3, pcpHigh: 12 });
+    for (let i = 0; i < 4; i++) {
+      zone = freeToPcp(zone, 100 + i, 0, 0, []);
+      zone = freeToPcp(zone, 2 * i, 1, 0, []);
+    }
+    expect(pcpOf(zone).count).toBe(1);
+    expect(pcpIds(zone, orderToPindex(0, M))).toEqual([103]);
+  });
+});
+
+describe("draining: drain_pages_zone() and __drain_all_pages()", () => {
+  it("drains everything in chunks of batch << CONFIG_PCP_BATCH_SCALE_MAX, each starting at pindex 0", () => {
+    // batch 1 -> chunks of 32 pages. 40 pages: MOVABLE 0..7 first, then UNMOVABLE 8..39.
+    let zone = emptyZone({ ...CFG, pcpBatch: 1, pcpHigh: 1000 });
+    for (let pb = 1; pb < 5; pb++) zone = setPageblockMigratetype(zone, pb * 8, U);
+    zone = freeAll(zone, range(0, 40));
+    const events: EventSink = [];
+    const result = drainPagesZone(zone, 0, events);
+    expect(result.drained).toBe(40);
+    expect(pcpOf(result.zone).count).toBe(0);
+    expect(result.zone.nrFreePages).toBe(40);
+    // Two free_pcppages_bulk calls (zone lock each): 32 then 8. Each starts at pindex 0, the
+    // UNMOVABLE list, from its tail (oldest first): 8..39, then MOVABLE 0..7.
+    expect(zoneLocks(events)).toBe(2);
+    expect(drained(events)).toEqual([...range(8, 32), ...range(0, 8)]);
+  });
+
+  it("visits only CPUs that have pcp pages", () => {
+    let zone = emptyZone({ ...CFG, nrCpus: 4 });
+    zone = freeAll(zone, [0, 1], 0, 1);
+    zone = freeAll(zone, [8], 0, 3);
+    const events: EventSink = [];
+    const out = drainAllPages(zone, { caller: "test" }, events);
+    expect(out.pcp.map((p) => p.count)).toEqual([0, 0, 0, 0]);
+    expect(events.at(-1)).toEqual({
+      name: "drain_all_pages",
+      caller: "test",
+      skipped: false,
+      cpus_visited: 2,
+      pages_drained: 3,
+    });
+  });
+
+  it("returns at once when pcpu_drain_mutex is busy and no zone was given; a zone caller waits and drains", () => {
+    const zone = freeAll(emptyZone(CFG), [0, 1, 2]);
+    const skipped: EventSink = [];
+    expect(drainAllPages(zone, { caller: "reclaim", mutexBusy: true }, skipped)).toBe(zone);
+    expect(skipped).toEqual([
+      { name: "drain_all_pages", caller: "reclaim", skipped: true, cpus_visited: 0, pages_drained: 0 },
+    ]);
+    const waited = drainAllPages(zone, { caller: "cma", mutexBusy: true, zoneSpecific: true }, []);
+    expect(pcpOf(waited).count).toBe(0);
+    expect(waited.nrFreePages).toBe(3);
+  });
+});

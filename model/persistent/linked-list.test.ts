@@ -1,0 +1,149 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  EMPTY_LIST,
+  type Linked,
+  type ListHead,
+  listAddHead,
+  listAddTail,
+  listDelete,
+  listIds,
+  NIL,
+} from "./linked-list.js";
+import { emptySparseArray, type SparseArray, sparseGet } from "./sparse-array.js";
+
+interface Node extends Linked {
+  readonly tag: number;
+}
+
+type Cmd =
+  | { readonly kind: "head" | "tail"; readonly list: number; readonly id: number }
+  | { readonly kind: "delete"; readonly pick: number };
+
+const CAPACITY = 256;
+const LISTS = 3;
+
+const cmds: fc.Arbitrary<Cmd[]> = fc.array(
+  fc.oneof(
+    fc.record({
+      kind: fc.constantFrom("head" as const, "tail" as const),
+      list: fc.nat({ max: LISTS - 1 }),
+      id: fc.nat({ max: CAPACITY - 1 }),
+    }),
+    fc.record({ kind: fc.constant("delete" as const), pick: fc.nat({ max: 1000 }) }),
+  ),
+  { maxLength: 150 },
+);
+
+/** Several lists threaded through one node store, as the free lists of all orders and types are. */
+interface State {
+  readonly nodes: SparseArray<Node>;
+  readonly lists: readonly ListHead[];
+}
+
+function run(commands: readonly Cmd[], check: (state: State, model: readonly number[][]) => void): void {
+  let state: State = {
+    nodes: emptySparseArray<Node>(CAPACITY),
+    lists: Array.from({ length: LISTS }, () => EMPTY_LIST),
+  };
+  const model: number[][] = Array.from({ length: LISTS }, () => []);
+  for (const cmd of commands) {
+    if (cmd.kind === "delete") {
+      const all = model.flatMap((ids, list) => ids.map((id) => ({ id, list })));
+      const victim = all[cmd.pick % Math.max(1, all.length)];
+      if (victim === undefined) continue;
+      const update = listDelete(state.nodes, state.lists[victim.list] ?? EMPTY_LIST, victim.id);
+      const lists = state.lists.slice();
+      lists[victim.list] = update.list;
+      state = { nodes: update.nodes, lists };
+      const ids = model[victim.list] ?? [];
+      ids.splice(ids.indexOf(victim.id), 1);
+    } else {
+      // A node id lives on at most one list, like a pfn on at most one free list.
+      if (sparseGet(state.nodes, cmd.id) !== undefined) continue;
+      const add = cmd.kind === "head" ? listAddHead : listAddTail;
+      const update = add(state.nodes, state.lists[cmd.list] ?? EMPTY_LIST, cmd.id, {
+        tag: cmd.id * 10,
+        prev: 99,
+        next: 99,
+      });
+      const lists = state.lists.slice();
+      lists[cmd.list] = update.list;
+      state = { nodes: update.nodes, lists };
+      const ids = model[cmd.list] ?? [];
+      if (cmd.kind === "head") ids.unshift(cmd.id);
+      else ids.push(cmd.id);
+    }
+    check(state, model);
+  }
+}
+
+function expectListsMatch(state: State, model: readonly number[][]): void {
+  for (let l = 0; l < LISTS; l++) {
+    const expected = model[l] ?? [];
+    const list = state.lists[l] ?? EMPTY_LIST;
+    expect(listIds(state.nodes, list)).toEqual(expected);
+    expect(list.length).toBe(expected.length);
+    expect(list.head).toBe(expected[0] ?? NIL);
+    expect(list.tail).toBe(expected.at(-1) ?? NIL);
+  }
+  // prev links mirror next links, and the payload survives relinking.
+  for (const ids of model) {
+    ids.forEach((id, i) => {
+      const node = sparseGet(state.nodes, id);
+      expect(node?.prev).toBe(ids[i - 1] ?? NIL);
+      expect(node?.next).toBe(ids[i + 1] ?? NIL);
+      expect(node?.tag).toBe(id * 10);
+    });
+  }
+  expect(state.nodes.count).toBe(model.reduce((n, ids) => n + ids.length, 0));
+}
+
+describe("persistent linked lists against plain arrays", () => {
+  it("list_add / list_add_tail / list_del agree with unshift / push / splice", () => {
+    fc.assert(
+      fc.property(cmds, (commands) => run(commands, expectListsMatch)),
+      { numRuns: 200 },
+    );
+  });
+
+  it("leaves every earlier version unchanged (persistence)", () => {
+    fc.assert(
+      fc.property(cmds, (commands) => {
+        const versions: { state: State; model: number[][] }[] = [];
+        run(commands, (state, model) => versions.push({ state, model: model.map((ids) => ids.slice()) }));
+        for (const v of versions) expectListsMatch(v.state, v.model);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
+describe("linked list details", () => {
+  it("inserts at the head and at the tail of a one-element list", () => {
+    // list_add(5) then list_add(7): 7 -> 5.  list_add_tail(9): 7 -> 5 -> 9.
+    let nodes = emptySparseArray<Node>(16);
+    let list = EMPTY_LIST;
+    ({ nodes, list } = listAddHead(nodes, list, 5, { tag: 0, prev: NIL, next: NIL }));
+    expect(list).toEqual({ head: 5, tail: 5, length: 1 });
+    ({ nodes, list } = listAddHead(nodes, list, 7, { tag: 0, prev: NIL, next: NIL }));
+    ({ nodes, list } = listAddTail(nodes, list, 9, { tag: 0, prev: NIL, next: NIL }));
+    expect(listIds(nodes, list)).toEqual([7, 5, 9]);
+    // Deleting the middle relinks both neighbours; deleting the ends moves head and tail.
+    const middle = listDelete(nodes, list, 5);
+    expect(listIds(middle.nodes, middle.list)).toEqual([7, 9]);
+    expect(sparseGet(middle.nodes, 5)).toBeUndefined();
+    const ends = listDelete(middle.nodes, middle.list, 7);
+    const last = listDelete(ends.nodes, ends.list, 9);
+    expect(last.list).toEqual({ head: NIL, tail: NIL, length: 0 });
+    expect(last.nodes.count).toBe(0);
+  });
+
+  it("refuses to delete a node that is not there", () => {
+    expect(() => listDelete(emptySparseArray<Node>(8), EMPTY_LIST, 3)).toThrow(/node 3 is not present/);
+  });
+
+  it("EMPTY_LIST is frozen", () => {
+    expect(Object.isFrozen(EMPTY_LIST)).toBe(true);
+  });
+});
