@@ -232,6 +232,7 @@ describe("allocCounters", () => {
       compactionDeferred: 1,
       compactZoneRuns: 1,
       compactMigrateFailed: 7,
+      compactMigrateAttempted: 30,
       deferCompaction: 1,
       compactRetryChecks: 2,
       compactRetries: 1,

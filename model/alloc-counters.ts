@@ -124,6 +124,8 @@ export interface AllocCounters {
   readonly compactZoneRuns: number;
   /** Pages compact_zone() failed to migrate (unmovable, pinned, no target), direct and kcompactd: `mm_compaction_migratepages` nr_failed. */
   readonly compactMigrateFailed: number;
+  /** Pages compact_zone() tried to migrate, direct and kcompactd: `mm_compaction_migratepages` nr_migratepages. */
+  readonly compactMigrateAttempted: number;
   /** should_compact_retry() decisions: `compact_retry` events. */
   readonly compactRetryChecks: number;
   /** should_compact_retry() said retry: `compact_retry` with ret. */
@@ -165,6 +167,23 @@ export interface AllocCounters {
   readonly drainAllPagesByKcompactd: number;
   /** Calls from anyone else (an explicit drain op, ...): `drain_all_pages` other callers. */
   readonly drainAllPagesByOther: number;
+  // ---- the workload: writes, folios, processes ----
+  /** Buffered writes: `buffered_write`. */
+  readonly bufferedWrites: number;
+  /** Buffered writes that stopped with -ENOMEM: `buffered_write` enomem. */
+  readonly bufferedWriteEnomem: number;
+  /** Folios created by __filemap_get_folio() for writes: `filemap_get_folio` with an order. */
+  readonly filemapFolios: number;
+  /** __filemap_get_folio() calls where every order failed: `filemap_get_folio` order -1. */
+  readonly filemapFolioEnomem: number;
+  /** Order attempts of __filemap_get_folio() (each one an allocation): `filemap_get_folio` attempts. */
+  readonly filemapOrderAttempts: number;
+  /** Successful forks: `fork` with a child. */
+  readonly forks: number;
+  /** Page-table pages fork copied: `fork` pte_pages. */
+  readonly forkPtePages: number;
+  /** Exits: `exit`. */
+  readonly exits: number;
   // ---- §7.8 reserves and boosts ----
   /** reserve_highatomic_pageblock() reservations: `reserve_highatomic_pageblock`. */
   readonly highatomicReserves: number;
@@ -237,6 +256,7 @@ export const ZERO_ALLOC_COUNTERS: AllocCounters = Object.freeze({
   directCompactMigrated: 0,
   compactZoneRuns: 0,
   compactMigrateFailed: 0,
+  compactMigrateAttempted: 0,
   compactRetryChecks: 0,
   compactRetries: 0,
   deferCompaction: 0,
@@ -256,6 +276,14 @@ export const ZERO_ALLOC_COUNTERS: AllocCounters = Object.freeze({
   drainAllPagesByDirectReclaim: 0,
   drainAllPagesByKcompactd: 0,
   drainAllPagesByOther: 0,
+  bufferedWrites: 0,
+  bufferedWriteEnomem: 0,
+  filemapFolios: 0,
+  filemapFolioEnomem: 0,
+  filemapOrderAttempts: 0,
+  forks: 0,
+  forkPtePages: 0,
+  exits: 0,
   highatomicReserves: 0,
   highatomicUnreserves: 0,
   watermarkBoosts: 0,
@@ -299,6 +327,7 @@ const VMSTAT_COUNTER: Readonly<Partial<Record<VmEventItem, AllocCounterName>>> =
 };
 
 /** The alloc_step detail of a fast path that got no page (alloc-pages.ts). */
+/** A fast-path failure that goes on into __alloc_pages_slowpath() (free-list-only requests say otherwise). */
 const FAST_PATH_FAIL = "fail";
 
 /** Fold a span of events (one allocation call, one step, a whole run) into counters. */
@@ -315,9 +344,9 @@ export function allocCounters(events: readonly TraceEvent[]): AllocCounters {
       })
       .with({ name: "alloc_step" }, (e) => {
         if (e.step === "fast_path") {
-          if (e.detail !== FAST_PATH_FAIL) {
+          if (e.detail.startsWith("pfn")) {
             add("fastPathHits");
-          } else {
+          } else if (e.detail === FAST_PATH_FAIL) {
             add("slowpathEntries");
             if (e.order === 0) add("slowpathOrder0");
             else if (e.order <= PAGE_ALLOC_COSTLY_ORDER) add("slowpathOrder1to3");
@@ -351,6 +380,19 @@ export function allocCounters(events: readonly TraceEvent[]): AllocCounters {
         add("kswapdReclaimed", e.nr_reclaimed);
       })
       .with({ name: "mm_compaction_kcompactd_wake" }, () => add("kcompactdWakes"))
+      .with({ name: "buffered_write" }, (e) => {
+        add("bufferedWrites");
+        if (e.enomem) add("bufferedWriteEnomem");
+      })
+      .with({ name: "filemap_get_folio" }, (e) => {
+        add(e.order === -1 ? "filemapFolioEnomem" : "filemapFolios");
+        add("filemapOrderAttempts", e.attempts);
+      })
+      .with({ name: "fork" }, (e) => {
+        if (e.child !== -1) add("forks");
+        add("forkPtePages", e.pte_pages);
+      })
+      .with({ name: "exit" }, () => add("exits"))
       .with({ name: "kcompactd_run" }, (e) => {
         add("kcompactdRuns");
         add("kcompactdMigrateScanned", e.migrate_scanned);
@@ -372,7 +414,10 @@ export function allocCounters(events: readonly TraceEvent[]): AllocCounters {
         if (name !== undefined) add(name, e.delta);
       })
       .with({ name: "mm_compaction_begin" }, () => add("compactZoneRuns"))
-      .with({ name: "mm_compaction_migratepages" }, (e) => add("compactMigrateFailed", e.nr_failed))
+      .with({ name: "mm_compaction_migratepages" }, (e) => {
+        add("compactMigrateFailed", e.nr_failed);
+        add("compactMigrateAttempted", e.nr_migratepages);
+      })
       .with({ name: "compact_retry" }, (e) => {
         add("compactRetryChecks");
         if (e.ret) add("compactRetries");

@@ -4,7 +4,7 @@
  * the slow path, then the mm_page_alloc tracepoint.
  */
 
-import { ALLOC_CMA, ALLOC_WMARK_LOW, allocFlagsNofragment } from "./alloc-flags.js";
+import { ALLOC_CMA, ALLOC_WMARK_LOW, allocFlagsNofragment, gfpToAllocFlags } from "./alloc-flags.js";
 import { type EventSink, emit } from "./events.js";
 import { type GfpMask, gfpMigratetype } from "./gfp.js";
 import type { BackgroundState } from "./kcompactd.js";
@@ -62,6 +62,47 @@ export function allocPages(
     detail: fast.pfn === undefined ? "fail" : `pfn ${fast.pfn}`,
   });
   const result = fast.pfn !== undefined ? fast : allocPagesSlowpath(fast.state, ctx, kernel, policy, events);
+  emit(events, { name: "mm_page_alloc", pfn: result.pfn ?? -1, order, gfp_flags: gfp, migratetype });
+  return result;
+}
+
+/**
+ * The free lists only, for a folio-range allocation's larger orders (the range API proposed in
+ * the thread; not in any kernel): the fast path at the low watermark, then once more at the
+ * slow path's watermark and reserves, without waking anyone, reclaiming or compacting.
+ */
+export function allocFromFreelistsOnly(
+  state: BackgroundState,
+  request: AllocRequest,
+  kernel: KernelOptions,
+  events: EventSink,
+): AllocPagesResult {
+  const { order, gfp, cpu } = request;
+  const migratetype = gfpMigratetype(gfp);
+  if (order > state.zone.config.maxPageOrder) return { state, pfn: undefined };
+  const ctx = { gfp, order, cpu, migratetype, drainMutexBusy: false, defragMode: kernel.defragMode };
+  const fastFlags =
+    ALLOC_WMARK_LOW |
+    (migratetype === MIGRATE_MOVABLE ? ALLOC_CMA : 0) |
+    allocFlagsNofragment(gfp, kernel.dma32Populated, kernel.defragMode);
+  let result = freelistAttempt(state, order, fastFlags, ctx, events);
+  // Not "fail": this request does not go on into the slow path, and the counters must not say it did.
+  const detail = result.pfn === undefined ? "fail, free lists only" : `pfn ${result.pfn}`;
+  emit(events, { name: "alloc_step", step: "fast_path", order, detail });
+  if (result.pfn === undefined) {
+    const minFlags = gfpToAllocFlags(gfp, order, {
+      highatomicNeedsMinReserve: kernel.highatomicNeedsMinReserve,
+      rtTask: false,
+      defragMode: kernel.defragMode,
+    });
+    result = freelistAttempt(result.state, order, minFlags, ctx, events);
+    emit(events, {
+      name: "alloc_step",
+      step: "get_page_from_freelist",
+      order,
+      detail: result.pfn === undefined ? "fail (free lists only)" : `pfn ${result.pfn}`,
+    });
+  }
   emit(events, { name: "mm_page_alloc", pfn: result.pfn ?? -1, order, gfp_flags: gfp, migratetype });
   return result;
 }

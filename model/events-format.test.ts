@@ -365,6 +365,42 @@ const GOLDEN: Golden = {
       "[model] kcompactd_run: order=9 status=COMPACT_COMPLETE migrate_scanned=1024 free_scanned=900",
     ],
   ],
+  fork: [
+    [{ name: "fork", parent: 1, child: 7, pte_pages: 2 }, "[model] fork: parent=1 child=7 pte_pages=2"],
+    [{ name: "fork", parent: 1, child: -1, pte_pages: 0 }, "[model] fork: parent=1 child=-1 pte_pages=0"],
+  ],
+  exit: [[{ name: "exit", pid: 7, pages_freed: 3 }, "[model] exit: pid=7 pages_freed=3"]],
+  filemap_get_folio: [
+    [
+      { name: "filemap_get_folio", index: 512, start_order: 9, min_order: 0, order: 4, attempts: 6 },
+      "[model] filemap_get_folio: index=512 start_order=9 min_order=0 order=4 attempts=6",
+    ],
+    [
+      {
+        name: "filemap_get_folio",
+        index: 0,
+        start_order: 9,
+        min_order: 0,
+        order: -1,
+        attempts: 10,
+        min_order_free: 12,
+        min_order_pcp: 3,
+        min_order_reclaimable: 400,
+        min_wmark: 128,
+      },
+      "[model] filemap_get_folio: index=0 start_order=9 min_order=0 order=-1 attempts=10 -ENOMEM free=12 pcp=3 reclaimable=400 min_wmark=128",
+    ],
+  ],
+  buffered_write: [
+    [
+      { name: "buffered_write", file: 2, pos: 0, len: 512, written: 512, enomem: false },
+      "[model] buffered_write: file=2 pos=0 len=512 written=512",
+    ],
+    [
+      { name: "buffered_write", file: 2, pos: 0, len: 512, written: 16, enomem: true },
+      "[model] buffered_write: file=2 pos=0 len=512 written=16 -ENOMEM",
+    ],
+  ],
   reserve_highatomic_pageblock: [
     [
       { name: "reserve_highatomic_pageblock", pfn: 0x400, nr_reserved_highatomic: 512 },

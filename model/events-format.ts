@@ -243,6 +243,18 @@ function fields(event: TraceEvent, options: FormatOptions): string {
         { name: "unreserve_highatomic_pageblock" },
         (e) => `pfn=${hex(e.pfn)} migratetype=${e.migratetype} nr_reserved_highatomic=${e.nr_reserved_highatomic}`,
       )
+      .with({ name: "fork" }, (e) => `parent=${e.parent} child=${e.child} pte_pages=${e.pte_pages}`)
+      .with({ name: "exit" }, (e) => `pid=${e.pid} pages_freed=${e.pages_freed}`)
+      .with({ name: "filemap_get_folio" }, (e) => {
+        const base = `index=${e.index} start_order=${e.start_order} min_order=${e.min_order} order=${e.order} attempts=${e.attempts}`;
+        const failed = e.order === -1 ? " -ENOMEM" : "";
+        if (e.min_order_free === undefined) return `${base}${failed}`;
+        return `${base}${failed} free=${e.min_order_free} pcp=${e.min_order_pcp} reclaimable=${e.min_order_reclaimable} min_wmark=${e.min_wmark}`;
+      })
+      .with(
+        { name: "buffered_write" },
+        (e) => `file=${e.file} pos=${e.pos} len=${e.len} written=${e.written}${e.enomem ? " -ENOMEM" : ""}`,
+      )
       .exhaustive()
   );
 }

@@ -182,6 +182,34 @@ export type TraceEvent =
       readonly migrate_scanned: number;
       readonly free_scanned: number;
     }
+  /** kernel/fork.c copy_process(): a child and the PTE pages copy_page_range() gave it (-1: the fork failed). */
+  | { readonly name: "fork"; readonly parent: number; readonly child: number; readonly pte_pages: number }
+  | { readonly name: "exit"; readonly pid: number; readonly pages_freed: number }
+  /**
+   * mm/filemap.c __filemap_get_folio(): one folio created for a write, the order it got (-1:
+   * every order failed, -ENOMEM) and, when the loop reached min_order, what that attempt had to
+   * work with (usable free pages, pcp pages, clean page cache, the min watermark).
+   */
+  | {
+      readonly name: "filemap_get_folio";
+      readonly index: number;
+      readonly start_order: number;
+      readonly min_order: number;
+      readonly order: number;
+      readonly attempts: number;
+      readonly min_order_free?: number;
+      readonly min_order_pcp?: number;
+      readonly min_order_reclaimable?: number;
+      readonly min_wmark?: number;
+    }
+  | {
+      readonly name: "buffered_write";
+      readonly file: number;
+      readonly pos: number;
+      readonly len: number;
+      readonly written: number;
+      readonly enomem: boolean;
+    }
   | { readonly name: "reserve_highatomic_pageblock"; readonly pfn: number; readonly nr_reserved_highatomic: number }
   | {
       readonly name: "unreserve_highatomic_pageblock";
@@ -237,6 +265,10 @@ export const MODEL_ONLY_EVENTS: ReadonlySet<TraceEventName> = new Set<TraceEvent
   "out_of_memory",
   "kswapd_run",
   "kcompactd_run",
+  "fork",
+  "exit",
+  "filemap_get_folio",
+  "buffered_write",
   "get_page_from_freelist",
   "zone_lock",
   "drain_all_pages",

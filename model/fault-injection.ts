@@ -19,6 +19,8 @@ export const PLANTED_FAULTS = {
   "slowpath-never-gives-up":
     "__alloc_pages_slowpath() skips its two early exits: __GFP_NORETRY, and costly orders without __GFP_RETRY_MAYFAIL",
   "compact-once-forgets": "the compact-once policy never records a failed compaction",
+  "min-order-without-reclaim":
+    "__filemap_get_folio() makes its min_order attempt without __GFP_DIRECT_RECLAIM (the v1 patch's slip, planted in baseline)",
 } as const;
 
 export type PlantedFault = keyof typeof PLANTED_FAULTS;

@@ -69,11 +69,17 @@ function balancePgdat(
   let boostReclaim = boost;
   let total = 0;
   let scanned = 0;
+  // balance_pgdat() reaches `goto out` when balanced, jumping past `kswapd_failures++`: only a
+  // run that ends unbalanced with nothing reclaimed counts as a failure.
+  let endedBalanced = false;
   for (;;) {
     const balanced = pgdatBalanced(next.zone, reclaimOrder);
     // Reclaiming for a boost is pointless if the node is short anyway: do normal reclaim.
     if (!balanced && boostReclaim > 0) boostReclaim = 0;
-    if (boostReclaim === 0 && balanced) break;
+    if (boostReclaim === 0 && balanced) {
+      endedBalanced = true;
+      break;
+    }
     const target = Math.max(wmarkPages(next.zone, "high"), SWAP_CLUSTER_MAX);
     const shrunk = shrinkNode(next, target, reclaimOrder, GFP_KERNEL, KTHREAD_CPU, events);
     next = { ...next, ...shrunk.state };
@@ -86,7 +92,8 @@ function balancePgdat(
   }
   countVmEvent(events, "PGSCAN_KSWAPD", scanned);
   countVmEvent(events, "PGSTEAL_KSWAPD", total);
-  next = withKswapd(next, { failures: total === 0 ? next.node.kswapd.failures + 1 : 0 });
+  if (total > 0) next = withKswapd(next, { failures: 0 });
+  else if (!endedBalanced) next = withKswapd(next, { failures: next.node.kswapd.failures + 1 });
   emit(events, {
     name: "kswapd_run",
     order,

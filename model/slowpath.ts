@@ -312,6 +312,11 @@ function wantsCompactionFirst(order: number, migratetype: Migratetype): boolean 
 
 const TASK_CONTEXT = { pfMemalloc: false, inInterrupt: false, oomVictim: false } as const;
 
+/** gfp_pfmemalloc_allowed(): may this request dip into the memory reserves at all? */
+function gfpPfmemallocAllowed(gfp: GfpMask): boolean {
+  return gfpPfmemallocFlags(gfp, TASK_CONTEXT) !== 0;
+}
+
 /** nopage's "goto retry" for __GFP_NOFAIL. */
 const RETRY = Symbol("retry");
 
@@ -369,7 +374,7 @@ export function allocPagesSlowpath(
     if ((allocFlags & ALLOC_KSWAPD) !== 0) wakeAllKswapds(run, gfp);
     const first = tryFreelist(run, allocFlags);
     if (first !== undefined) return got(first);
-    if (canDirectReclaim && canCompact && wantsCompactionFirst(order, migratetype) && (gfp & __GFP_MEMALLOC) === 0) {
+    if (canDirectReclaim && canCompact && wantsCompactionFirst(order, migratetype) && !gfpPfmemallocAllowed(gfp)) {
       const initial = directCompact(run, allocFlags, INIT_COMPACT_PRIORITY);
       compactResult = initial.result;
       if (initial.pfn !== undefined) return got(initial.pfn);

@@ -23,6 +23,28 @@ import {
   releaseAllocation,
 } from "./page-owner.js";
 import { drainAllPages, drainPagesZone } from "./pcp.js";
+import {
+  bufferedWrite,
+  emptyPageCache,
+  type PageCacheConfig,
+  type PageCacheState,
+  readahead,
+  truncate,
+  writebackAll,
+} from "./filemap.js";
+import {
+  DEFAULT_MEMORY_CONFIG,
+  emptyMemory,
+  exit,
+  fork,
+  getProcess,
+  type MemoryConfig,
+  type MemoryState,
+  type MmContext,
+  spawn,
+  type TouchRegion,
+  touch,
+} from "./memory.js";
 import { baseline } from "./policies/baseline.js";
 import type { Policy } from "./policies/policy.js";
 import type { ZoneConfigInput, ZoneState } from "./zone.js";
@@ -32,17 +54,30 @@ export interface System {
   readonly owners: PageOwners;
   /** kswapd and kcompactd. */
   readonly node: NodeState;
+  /** Processes and their page tables. */
+  readonly memory: MemoryState;
+  /** Files in the page cache. */
+  readonly pagecache: PageCacheState;
   readonly kernel: KernelOptions;
   /** The allocation policy under test (model/policies/). */
   readonly policy: Policy;
 }
 
+export interface WorkloadConfig {
+  readonly memory?: Partial<MemoryConfig>;
+  readonly pagecache?: Partial<PageCacheConfig>;
+}
+
 export interface SystemConfig {
   readonly zone?: ZoneConfigInput;
   readonly kernel?: Partial<KernelOptions>;
+  readonly workload?: WorkloadConfig;
   /** Default: baseline. */
   readonly policy?: Policy;
 }
+
+/** The server process every other process is forked from (PostgreSQL's postmaster). */
+export const SERVER_PID = 1;
 
 export type Op =
   /** alloc_pages(gfp, order) on `cpu`; `use` says what the memory is for (default: from the migratetype). */
@@ -57,8 +92,27 @@ export type Op =
   | { readonly kind: "free"; readonly handle: number; readonly cpu: number }
   /** drain_local_pages() on one CPU, or drain_all_pages(NULL). */
   | { readonly kind: "drain"; readonly cpu: number | "all" }
-  /** Time passes: kswapd and then kcompactd run once if they are awake. */
-  | { readonly kind: "tick" };
+  /** Time passes: the flusher writes dirty page cache back, then kswapd and kcompactd run once if awake. */
+  | { readonly kind: "tick" }
+  /** fork() of a live process; the child's pid is the next unused one. */
+  | { readonly kind: "fork"; readonly parent: number; readonly cpu: number }
+  /** exit() of a process: its page tables and private pages go back. */
+  | { readonly kind: "exit"; readonly pid: number; readonly cpu: number }
+  /** Page faults over [offset, offset + pages) of the shared buffer or the process's private heap. */
+  | {
+      readonly kind: "touch";
+      readonly pid: number;
+      readonly region: TouchRegion;
+      readonly offset: number;
+      readonly pages: number;
+      readonly cpu: number;
+    }
+  /** pwrite() of [offset, offset + pages) of a file: iomap buffered write, large folios. */
+  | { readonly kind: "write"; readonly file: number; readonly offset: number; readonly pages: number; readonly cpu: number }
+  /** read() of [offset, offset + pages): readahead into the page cache. */
+  | { readonly kind: "read"; readonly file: number; readonly offset: number; readonly pages: number; readonly cpu: number }
+  /** truncate() to 0: every cached folio of the file goes back. */
+  | { readonly kind: "truncate"; readonly file: number; readonly cpu: number };
 
 export type OpKind = Op["kind"];
 
@@ -67,7 +121,14 @@ export type Outcome =
   | { readonly kind: "alloc-failed"; readonly order: number }
   | { readonly kind: "freed"; readonly handle: number; readonly pfn: number; readonly order: number }
   | { readonly kind: "drained"; readonly pages: number }
-  | { readonly kind: "ticked"; readonly kswapdRan: boolean; readonly kcompactdRan: boolean }
+  | { readonly kind: "ticked"; readonly kswapdRan: boolean; readonly kcompactdRan: boolean; readonly cleaned: number }
+  | { readonly kind: "forked"; readonly pid: number }
+  | { readonly kind: "fork-failed"; readonly parent: number }
+  | { readonly kind: "exited"; readonly pid: number; readonly freed: number }
+  | { readonly kind: "touched"; readonly pid: number; readonly ptePages: number; readonly dataPages: number; readonly failed: boolean }
+  | { readonly kind: "written"; readonly file: number; readonly written: number; readonly enomem: boolean }
+  | { readonly kind: "read"; readonly file: number; readonly read: number }
+  | { readonly kind: "truncated"; readonly file: number; readonly freed: number }
   /** The op does not make sense in this state (unknown handle, CPU out of range); nothing changed. */
   | { readonly kind: "rejected"; readonly reason: string };
 
@@ -77,15 +138,41 @@ export interface StepResult {
   readonly outcome: Outcome;
 }
 
+/**
+ * Workload defaults scaled to the zone: a shared buffer of a quarter of memory and a private
+ * heap of a sixteenth per process, 512 pages per page-table page (the kernel's PTRS_PER_PTE),
+ * page-cache folios from order 0 up to the THP order (MAX_PAGECACHE_ORDER).
+ */
+export function workloadDefaults(zone: ZoneState, workload: WorkloadConfig = {}) {
+  const { nrPages, maxPageOrder, pageblockOrder, thpOrder } = zone.config;
+  const memory: MemoryConfig = {
+    ...DEFAULT_MEMORY_CONFIG,
+    sharedBufferPages: nrPages >> 2,
+    privatePages: nrPages >> 4,
+    ...workload.memory,
+  };
+  const pagecache: PageCacheConfig = {
+    minOrder: 0,
+    maxOrder: Math.min(maxPageOrder, thpOrder ?? pageblockOrder),
+    ...workload.pagecache,
+  };
+  return { memory, pagecache };
+}
+
 export function initSystem(config: SystemConfig = {}): System {
   const zone = bootZone(config.zone ?? {});
-  return {
+  const workload = workloadDefaults(zone, config.workload);
+  const system: System = {
     zone,
     owners: emptyPageOwners(zone.config.nrPages),
     node: IDLE_NODE,
+    memory: emptyMemory(workload.memory),
+    pagecache: emptyPageCache(workload.pagecache),
     kernel: { ...DEFAULT_KERNEL_OPTIONS, ...config.kernel },
     policy: config.policy ?? baseline,
   };
+  // The server is running from the start (pid 1); everything else is forked from it.
+  return spawn(system).state;
 }
 
 function validCpu(system: System, cpu: number): boolean {
@@ -159,11 +246,80 @@ function stepDrain(
 }
 
 function stepTick(system: System, events: EventSink): { system: System; outcome: Outcome } {
-  const kswapdRan = !system.node.kswapd.sleeping;
-  let state = kswapdRun(system, events);
+  const written = writebackAll(system);
+  const kswapdRan = !written.state.node.kswapd.sleeping;
+  let state = kswapdRun(written.state, events);
   const kcompactdRan = !state.node.kcompactd.sleeping;
   if (kcompactdRan) state = kcompactdDoWork(state, events);
-  return { system: { ...system, ...state }, outcome: { kind: "ticked", kswapdRan, kcompactdRan } };
+  return {
+    system: { ...written.state, ...state },
+    outcome: { kind: "ticked", kswapdRan, kcompactdRan, cleaned: written.cleaned },
+  };
+}
+
+type Stepped = { system: System; outcome: Outcome };
+
+function mm(system: System, cpu: number, events: EventSink): MmContext {
+  return { kernel: system.kernel, policy: system.policy, cpu, events };
+}
+
+function rejectCpu(system: System, cpu: number): Stepped | undefined {
+  return validCpu(system, cpu) ? undefined : { system, outcome: { kind: "rejected", reason: `no cpu ${cpu}` } };
+}
+
+function stepFork(system: System, op: Extract<Op, { kind: "fork" }>, events: EventSink): Stepped {
+  const bad = rejectCpu(system, op.cpu);
+  if (bad) return bad;
+  if (getProcess(system.memory, op.parent) === undefined) {
+    return { system, outcome: { kind: "rejected", reason: `no process ${op.parent}` } };
+  }
+  const forked = fork(system, op.parent, mm(system, op.cpu, events));
+  return {
+    system: forked.state,
+    outcome: forked.pid === undefined ? { kind: "fork-failed", parent: op.parent } : { kind: "forked", pid: forked.pid },
+  };
+}
+
+function stepExit(system: System, op: Extract<Op, { kind: "exit" }>, events: EventSink): Stepped {
+  const bad = rejectCpu(system, op.cpu);
+  if (bad) return bad;
+  if (op.pid === SERVER_PID || getProcess(system.memory, op.pid) === undefined) {
+    return { system, outcome: { kind: "rejected", reason: `no process ${op.pid} to exit (the server does not)` } };
+  }
+  const exited = exit(system, op.pid, mm(system, op.cpu, events));
+  return { system: exited.state, outcome: { kind: "exited", pid: op.pid, freed: exited.freed } };
+}
+
+function stepTouch(system: System, op: Extract<Op, { kind: "touch" }>, events: EventSink): Stepped {
+  const bad = rejectCpu(system, op.cpu);
+  if (bad) return bad;
+  if (getProcess(system.memory, op.pid) === undefined) return { system, outcome: { kind: "rejected", reason: `no process ${op.pid}` } };
+  const touched = touch(system, op.pid, op.region, op.offset, op.pages, mm(system, op.cpu, events));
+  return {
+    system: touched.state,
+    outcome: { kind: "touched", pid: op.pid, ptePages: touched.ptePages, dataPages: touched.dataPages, failed: touched.failed },
+  };
+}
+
+function stepWrite(system: System, op: Extract<Op, { kind: "write" }>, events: EventSink): Stepped {
+  const bad = rejectCpu(system, op.cpu);
+  if (bad) return bad;
+  const written = bufferedWrite(system, op.file, op.offset, op.pages, mm(system, op.cpu, events));
+  return { system: written.state, outcome: { kind: "written", file: op.file, written: written.written, enomem: written.enomem } };
+}
+
+function stepRead(system: System, op: Extract<Op, { kind: "read" }>, events: EventSink): Stepped {
+  const bad = rejectCpu(system, op.cpu);
+  if (bad) return bad;
+  const done = readahead(system, op.file, op.offset, op.pages, mm(system, op.cpu, events));
+  return { system: done.state, outcome: { kind: "read", file: op.file, read: done.read } };
+}
+
+function stepTruncate(system: System, op: Extract<Op, { kind: "truncate" }>, events: EventSink): Stepped {
+  const bad = rejectCpu(system, op.cpu);
+  if (bad) return bad;
+  const done = truncate(system, op.file, mm(system, op.cpu, events));
+  return { system: done.state, outcome: { kind: "truncated", file: op.file, freed: done.freed } };
 }
 
 /** Apply one op. */
@@ -174,6 +330,12 @@ export function step(system: System, op: Op): StepResult {
     .with({ kind: "free" }, (o) => stepFree(system, o, events))
     .with({ kind: "drain" }, (o) => stepDrain(system, o, events))
     .with({ kind: "tick" }, () => stepTick(system, events))
+    .with({ kind: "fork" }, (o) => stepFork(system, o, events))
+    .with({ kind: "exit" }, (o) => stepExit(system, o, events))
+    .with({ kind: "touch" }, (o) => stepTouch(system, o, events))
+    .with({ kind: "write" }, (o) => stepWrite(system, o, events))
+    .with({ kind: "read" }, (o) => stepRead(system, o, events))
+    .with({ kind: "truncate" }, (o) => stepTruncate(system, o, events))
     .exhaustive();
   return { system: result.system, events: Object.freeze(events), outcome: result.outcome };
 }

@@ -26,12 +26,27 @@ export const SWAP_CLUSTER_MAX = 32;
 /** mm/vmscan.c DEF_PRIORITY */
 export const DEF_PRIORITY = 12;
 
-/** zone_reclaimable_pages(): what reclaim could free here (clean page cache on the LRU). */
+/**
+ * zone_reclaimable_pages(): the file LRU, dirty folios included (no swap in this model, so no
+ * anon). should_reclaim_retry() and the OOM decision use it.
+ */
 export function zoneReclaimablePages(owners: PageOwners): number {
+  return filePages(owners, () => true);
+}
+
+/**
+ * The page cache reclaim could free right now: clean folios. Dirty ones count as reclaimable
+ * for the retry heuristics (the kernel sums the whole file LRU) but need writeback first.
+ */
+export function cleanPageCachePages(owners: PageOwners): number {
+  return filePages(owners, (dirty) => !dirty);
+}
+
+function filePages(owners: PageOwners, include: (dirty: boolean) => boolean): number {
   let pages = 0;
   for (const handle of lruOldestFirst(owners)) {
     const alloc = getAllocation(owners, handle);
-    if (alloc !== undefined && !(alloc.dirty ?? false)) pages += 2 ** alloc.order;
+    if (alloc !== undefined && include(alloc.dirty ?? false)) pages += 2 ** alloc.order;
   }
   return pages;
 }
@@ -64,7 +79,7 @@ function shouldContinueReclaim(
   if (zoneWatermarkOk(zone, order, wmarkPages(zone, "min"), 0)) return false;
   if (compactionSuitable(zone, order, wmarkPages(zone, "min"), events)) return false;
   const pagesForCompaction = compactGap(order);
-  return reclaimedInNode < pagesForCompaction && lruPages > pagesForCompaction;
+  return lruPages > pagesForCompaction;
 }
 
 export interface ShrinkResult {

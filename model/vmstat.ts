@@ -43,6 +43,8 @@ export function fragmentationIndexOf(order: number, info: ContigPageInfo): numbe
 
 /** mm/vmstat.c fragmentation_index() */
 export function fragmentationIndex(zone: ZoneState, order: number): number {
+  // __fragmentation_index(): `if (WARN_ON_ONCE(order > MAX_PAGE_ORDER)) return 0;`
+  if (order > zone.config.maxPageOrder) return 0;
   return fragmentationIndexOf(order, fillContigPageInfo(zone, order));
 }
 

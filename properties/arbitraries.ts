@@ -24,15 +24,30 @@ import {
   type GfpMask,
 } from "../model/gfp.js";
 import { PAGE_ALLOC_COSTLY_ORDER } from "../model/migratetype.js";
-import type { Op } from "../model/system.js";
+import { type Op, SERVER_PID } from "../model/system.js";
 
 export type PlannedOp =
-  | Exclude<Op, { kind: "free" }>
-  | { readonly kind: "free"; readonly pick: number; readonly cpu: number };
+  | Exclude<Op, { kind: "free" | "exit" | "touch" }>
+  | Extract<Op, { kind: "exit" | "touch" }>
+  | { readonly kind: "free"; readonly pick: number; readonly cpu: number }
+  /** exit() of the pick-th live process other than the server. */
+  | { readonly kind: "exit"; readonly pick: number; readonly cpu: number }
+  /** Page faults by the pick-th live process. */
+  | {
+      readonly kind: "touch";
+      readonly pick: number;
+      readonly region: "shared" | "private";
+      readonly offset: number;
+      readonly pages: number;
+      readonly cpu: number;
+    };
 
 export interface ZoneShape {
   readonly maxPageOrder: number;
   readonly nrCpus: number;
+  /** Pages of the shared buffer and of each private heap (workload ops only). */
+  readonly sharedBufferPages?: number;
+  readonly privatePages?: number;
 }
 
 export interface OpMix {
@@ -65,6 +80,18 @@ export interface PhaseWeights {
   readonly tick: number;
   readonly free: number;
   readonly drain: number;
+  /** fork() of the server: a child with its own page tables to come. */
+  readonly fork: number;
+  /** exit() of a child. */
+  readonly exit: number;
+  /** Page faults over part of the shared buffer or a private heap: page tables and data pages. */
+  readonly touch: number;
+  /** Buffered writes of 1 to 2^MAX_PAGE_ORDER pages: large page-cache folios through the filemap order loop. */
+  readonly write: number;
+  /** Reads: readahead folios. */
+  readonly read: number;
+  /** truncate() of a file: its page cache goes back. */
+  readonly truncate: number;
   /**
    * When set, the n-th free of the phase frees live allocation n * freeStride instead of a
    * random one: on a list that shrinks as it goes, that frees every (stride+1)-th allocation,
@@ -133,6 +160,38 @@ function menuFor(w: PhaseWeights): MenuEntry[] {
       }),
     },
     { weight: w.drain, build: (r) => ({ kind: "drain", cpu: r.variant % 2 === 0 ? "all" : r.cpu }) },
+    { weight: w.fork, build: (r) => ({ kind: "fork", parent: SERVER_PID, cpu: r.cpu }) },
+    { weight: w.exit, build: (r) => ({ kind: "exit", pick: r.pick, cpu: r.cpu }) },
+    {
+      weight: w.touch,
+      build: (r, s) => {
+        const region = r.variant % 4 === 0 ? "private" : "shared";
+        const size = Math.max(1, (region === "shared" ? s.sharedBufferPages : s.privatePages) ?? 1);
+        // Mostly the whole region, as a backend touching the shared buffer does over time.
+        const pages = r.order % 2 === 0 ? size : 1 + (r.pick % size);
+        const offset = pages === size ? 0 : (r.pick * 7) % size;
+        return { kind: "touch", pick: r.pick, region, offset, pages, cpu: r.cpu };
+      },
+    },
+    {
+      weight: w.write,
+      build: (r, s) => {
+        // Sizes from a page to the largest folio, the larger the rarer (WAL writes of 8 KiB to
+        // 1 MiB and checkpoint writes of whole extents); offsets at the size's alignment or not.
+        const pages = 2 ** Math.min(s.maxPageOrder, trailingZeros(r.order | 0x40));
+        const aligned = r.variant % 3 !== 0;
+        const offset = aligned ? (r.pick % 64) * pages : r.pick % 256;
+        return { kind: "write", file: r.variant % 4, offset, pages, cpu: r.cpu };
+      },
+    },
+    {
+      weight: w.read,
+      build: (r, s) => {
+        const pages = 2 ** Math.min(s.maxPageOrder, r.order % (s.maxPageOrder + 1));
+        return { kind: "read", file: 4 + (r.variant % 4), offset: (r.pick % 64) * pages, pages, cpu: r.cpu };
+      },
+    },
+    { weight: w.truncate, build: (r) => ({ kind: "truncate", file: r.variant % 8, cpu: r.cpu }) },
   ];
 }
 
@@ -157,6 +216,12 @@ const NO_OPS: PhaseWeights = {
   tick: 0,
   free: 0,
   drain: 0,
+  fork: 0,
+  exit: 0,
+  touch: 0,
+  write: 0,
+  read: 0,
+  truncate: 0,
 };
 
 /** The gfp of a large page-cache folio above min_order (mm/filemap.c adds NORETRY|NOWARN). */
@@ -175,6 +240,8 @@ const randomWeights: fc.Arbitrary<PhaseWeights> = fc
     free: fc.integer({ min: 0, max: 40 }),
     drain: fc.integer({ min: 0, max: 5 }),
   })
+  // Workload ops belong to workloadOps(); keep the allocation-level mixes as they were.
+  .map((w) => ({ ...w, fork: 0, exit: 0, touch: 0, write: 0, read: 0, truncate: 0 }))
   // A phase of nothing but zero weights would have no ops; fall back to order-0 unmovable.
   .map((w) => (Object.values(w).some((v) => v > 0) ? w : { ...w, unmovable: 1 }));
 
@@ -188,8 +255,12 @@ const randomWeights: fc.Arbitrary<PhaseWeights> = fc
 export const CACHE_FILL: PhaseWeights = { ...NO_OPS, pagecache: 30, unmovable: 3 };
 /** A server forking children: page tables allocated as page cache grows, each pinning a page wherever the allocator found one. */
 export const FORKING_SERVER: PhaseWeights = { ...NO_OPS, unmovable: 20, pagecache: 20, free: 3 };
-/** Checkpoint writes: large folios asked for repeatedly, with some churn and background work. */
-export const CHECKPOINT: PhaseWeights = { ...NO_OPS, folio: 30, pagecache: 4, unmovable: 4, free: 4, tick: 2 };
+/**
+ * Checkpoint writes: large folios asked for repeatedly, with some churn and background work,
+ * and now and then a large allocation by another caller without __GFP_NORETRY (a driver's
+ * buffer, a THP fault with defrag): the costly requests that a NORETRY-only fix leaves alone.
+ */
+export const CHECKPOINT: PhaseWeights = { ...NO_OPS, folio: 30, large: 3, pagecache: 4, unmovable: 4, free: 4, tick: 2 };
 /** Time passing between checkpoints: kswapd and kcompactd run while the server keeps caching. */
 export const BACKGROUND_RECLAIM: PhaseWeights = { ...NO_OPS, tick: 10, pagecache: 10, unmovable: 2 };
 /** Every (stride+1)-th allocation given back: an exiting process, a truncated file. */
@@ -259,4 +330,45 @@ export function serverOps(shape: ZoneShape, mix: OpMix): fc.Arbitrary<PlannedOp[
       fc.tuple(fc.constant(CHECKPOINT), raws()),
     )
     .map((phases) => phasesToOps(phases, shape));
+}
+
+/** The server starts its backends: forks, each backend faulting in the shared buffer (page tables). */
+export const BACKENDS_START: PhaseWeights = { ...NO_OPS, fork: 10, touch: 20, read: 4 };
+/** Queries reading tables: the page cache grows with clean, reclaimable folios. */
+export const READS: PhaseWeights = { ...NO_OPS, read: 30, write: 4, touch: 4 };
+/** Checkpoint and WAL: buffered writes of every size, large folios through the order loop. */
+export const WRITES: PhaseWeights = { ...NO_OPS, write: 30, read: 6, touch: 2, tick: 1 };
+/** Connections come and go, files are rotated, background threads run. */
+export const CHURN: PhaseWeights = { ...NO_OPS, fork: 4, exit: 4, touch: 8, read: 8, write: 8, truncate: 2, tick: 3 };
+
+const workloadWeights: fc.Arbitrary<PhaseWeights> = fc
+  .record({
+    fork: fc.integer({ min: 0, max: 10 }),
+    exit: fc.integer({ min: 0, max: 6 }),
+    touch: fc.integer({ min: 0, max: 20 }),
+    write: fc.integer({ min: 0, max: 30 }),
+    read: fc.integer({ min: 0, max: 30 }),
+    truncate: fc.integer({ min: 0, max: 3 }),
+    tick: fc.integer({ min: 0, max: 4 }),
+  })
+  .map((w) => ({ ...NO_OPS, ...w }))
+  .map((w) => (w.write + w.read + w.touch + w.fork > 0 ? w : { ...w, write: 1 }));
+
+/**
+ * The forking-server workload as op sequences: backends start and fault in the shared buffer,
+ * queries fill the page cache, checkpoints write, connections churn; each phase's mix random
+ * or one of the archetypes above, its ops random and shrinkable.
+ */
+export function workloadOps(shape: ZoneShape, mix: OpMix): fc.Arbitrary<PlannedOp[]> {
+  const phaseMix = fc.oneof(
+    { weight: 2, arbitrary: workloadWeights },
+    { weight: 3, arbitrary: fc.constantFrom(BACKENDS_START, READS, WRITES, CHURN) },
+  );
+  const raws = () => rawOps(shape, mix.phaseLength);
+  return fc
+    .tuple(
+      fc.tuple(fc.constant(BACKENDS_START), raws()),
+      fc.array(fc.tuple(phaseMix, raws()), { minLength: 1, maxLength: Math.max(1, mix.maxPhases - 1) }),
+    )
+    .map(([first, rest]) => phasesToOps([first, ...rest], shape));
 }

@@ -4,6 +4,7 @@
  * situation and none failed, `inconclusive` otherwise.
  */
 
+import { PolicyError } from "../model/policies/validate-policy.js";
 import fc from "fast-check";
 import type { Op, SystemConfig } from "../model/system.js";
 import { initSystem } from "../model/system.js";
@@ -86,6 +87,8 @@ export function checkProperty(property: Property, options: CheckOptions): Proper
     coverage: coverageRecord,
     situation: property.situation.description,
   };
+  // A user's policy hook that throws is bad input, not a counterexample.
+  if (result.failed && result.errorInstance instanceof PolicyError) throw result.errorInstance;
   if (result.failed && result.counterexample !== null) {
     const [found] = result.counterexample;
     // Shrink towards the same failure: a violation of the same invariant (or the same crash).

@@ -13,7 +13,12 @@ export type OpJson =
   | { op: "alloc"; order: number; gfp: string; cpu: number; use?: PageUse }
   | { op: "free"; handle: number; cpu: number }
   | { op: "drain"; cpu: number | "all" }
-  | { op: "tick" };
+  | { op: "tick" }
+  | { op: "fork"; parent: number; cpu: number }
+  | { op: "exit"; pid: number; cpu: number }
+  | { op: "touch"; pid: number; region: "shared" | "private"; offset: number; pages: number; cpu: number }
+  | { op: "write" | "read"; file: number; offset: number; pages: number; cpu: number }
+  | { op: "truncate"; file: number; cpu: number };
 
 export class FieldError extends Error {
   constructor(
@@ -40,6 +45,15 @@ export function opToJson(op: Op): OpJson {
     .with({ kind: "free" }, (o): OpJson => ({ op: "free", handle: o.handle, cpu: o.cpu }))
     .with({ kind: "drain" }, (o): OpJson => ({ op: "drain", cpu: o.cpu }))
     .with({ kind: "tick" }, (): OpJson => ({ op: "tick" }))
+    .with({ kind: "fork" }, (o): OpJson => ({ op: "fork", parent: o.parent, cpu: o.cpu }))
+    .with({ kind: "exit" }, (o): OpJson => ({ op: "exit", pid: o.pid, cpu: o.cpu }))
+    .with(
+      { kind: "touch" },
+      (o): OpJson => ({ op: "touch", pid: o.pid, region: o.region, offset: o.offset, pages: o.pages, cpu: o.cpu }),
+    )
+    .with({ kind: "write" }, (o): OpJson => ({ op: "write", file: o.file, offset: o.offset, pages: o.pages, cpu: o.cpu }))
+    .with({ kind: "read" }, (o): OpJson => ({ op: "read", file: o.file, offset: o.offset, pages: o.pages, cpu: o.cpu }))
+    .with({ kind: "truncate" }, (o): OpJson => ({ op: "truncate", file: o.file, cpu: o.cpu }))
     .exhaustive();
 }
 
@@ -101,8 +115,44 @@ export function opFromJson(value: unknown, field: string): Op {
     case "tick":
       readKeys(value, ["op"], field);
       return { kind: "tick" };
+    case "fork":
+      readKeys(value, ["op", "parent", "cpu"], field);
+      return { kind: "fork", parent: readInt(value, "parent", field, 1), cpu: readInt(value, "cpu", field, 0, 1023) };
+    case "exit":
+      readKeys(value, ["op", "pid", "cpu"], field);
+      return { kind: "exit", pid: readInt(value, "pid", field, 1), cpu: readInt(value, "cpu", field, 0, 1023) };
+    case "touch": {
+      readKeys(value, ["op", "pid", "region", "offset", "pages", "cpu"], field);
+      if (value.region !== "shared" && value.region !== "private") {
+        throw new FieldError(`${field}.region`, `expected "shared" or "private", got ${JSON.stringify(value.region)}`);
+      }
+      return {
+        kind: "touch",
+        pid: readInt(value, "pid", field, 1),
+        region: value.region,
+        offset: readInt(value, "offset", field),
+        pages: readInt(value, "pages", field, 1, 1 << 26),
+        cpu: readInt(value, "cpu", field, 0, 1023),
+      };
+    }
+    case "write":
+    case "read":
+      readKeys(value, ["op", "file", "offset", "pages", "cpu"], field);
+      return {
+        kind,
+        file: readInt(value, "file", field, 0, 1023),
+        offset: readInt(value, "offset", field, 0, 1 << 24),
+        pages: readInt(value, "pages", field, 1, 1 << 20),
+        cpu: readInt(value, "cpu", field, 0, 1023),
+      };
+    case "truncate":
+      readKeys(value, ["op", "file", "cpu"], field);
+      return { kind: "truncate", file: readInt(value, "file", field, 0, 1023), cpu: readInt(value, "cpu", field, 0, 1023) };
     default:
-      throw new FieldError(`${field}.op`, `expected "alloc", "free", "drain" or "tick", got ${JSON.stringify(kind)}`);
+      throw new FieldError(
+        `${field}.op`,
+        `expected one of alloc, free, drain, tick, fork, exit, touch, write, read, truncate; got ${JSON.stringify(kind)}`,
+      );
   }
 }
 
@@ -115,6 +165,12 @@ export function describeOp(op: Op): string {
     )
     .with({ kind: "free" }, (o) => `free #${o.handle} cpu=${o.cpu}`)
     .with({ kind: "drain" }, (o) => (o.cpu === "all" ? "drain_all_pages" : `drain cpu=${o.cpu}`))
-    .with({ kind: "tick" }, () => "tick (kswapd, kcompactd)")
+    .with({ kind: "tick" }, () => "tick (flusher, kswapd, kcompactd)")
+    .with({ kind: "fork" }, (o) => `fork ${o.parent} cpu=${o.cpu}`)
+    .with({ kind: "exit" }, (o) => `exit ${o.pid} cpu=${o.cpu}`)
+    .with({ kind: "touch" }, (o) => `touch ${o.pid} ${o.region} pages ${o.offset}..${o.offset + o.pages - 1} cpu=${o.cpu}`)
+    .with({ kind: "write" }, (o) => `write file ${o.file} pages ${o.offset}..${o.offset + o.pages - 1} cpu=${o.cpu}`)
+    .with({ kind: "read" }, (o) => `read file ${o.file} pages ${o.offset}..${o.offset + o.pages - 1} cpu=${o.cpu}`)
+    .with({ kind: "truncate" }, (o) => `truncate file ${o.file} cpu=${o.cpu}`)
     .exhaustive();
 }

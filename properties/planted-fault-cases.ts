@@ -47,6 +47,11 @@ export const PLANTED_FAULT_CASES: readonly PlantedFaultCase[] = [
     policy: "compact-once",
     maxOps: FRAGMENTED_ZONE_OPS,
   },
+  {
+    property: "min-order-fallback",
+    fault: "min-order-without-reclaim",
+    maxOps: FRAGMENTED_ZONE_OPS,
+  },
 ];
 
 /** "A handful of ops": the most a shrunk planted-fault counterexample may need. */

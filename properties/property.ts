@@ -5,10 +5,11 @@
  */
 
 import type fc from "fast-check";
+import { __GFP_DIRECT_RECLAIM } from "../model/gfp.js";
 import { PAGE_ALLOC_COSTLY_ORDER } from "../model/migratetype.js";
-import type { SystemConfig } from "../model/system.js";
+import { initSystem, type SystemConfig } from "../model/system.js";
 import type { ZoneConfigInput } from "../model/zone.js";
-import { fragmentingOps, type OpMix, type PlannedOp, serverOps } from "./arbitraries.js";
+import { fragmentingOps, type OpMix, type PlannedOp, serverOps, workloadOps } from "./arbitraries.js";
 import { alignment } from "./invariants/alignment.js";
 import {
   BOUNDED_COMPACTION,
@@ -19,6 +20,7 @@ import { coalescing } from "./invariants/coalescing.js";
 import { freelistHygiene } from "./invariants/freelist-hygiene.js";
 import type { Invariant } from "./invariants/invariant.js";
 import { noLeaks } from "./invariants/no-leaks.js";
+import { minOrderFallback } from "./invariants/min-order-fallback.js";
 import { watermarkSafety } from "./invariants/watermark-safety.js";
 import type { RunResult } from "./run-ops.js";
 import { MEDIUM_ZONE, SMALL_ZONE, TINY_ZONE } from "./test-zones.js";
@@ -47,6 +49,10 @@ export interface Property {
   readonly system: SystemConfig;
   readonly ops: (config: SystemConfig) => fc.Arbitrary<PlannedOp[]>;
   readonly situation: Situation;
+}
+
+function stepsWith(run: RunResult, label: string): number {
+  return run.steps.filter((s) => s.labels.includes(label)).length;
 }
 
 export function runHas(run: RunResult, ...labels: string[]): boolean {
@@ -111,14 +117,27 @@ export const FOUNDATION_PROPERTIES: readonly Property[] = [
 /** Six phases of up to 100 ops: enough to fill the 1024-page zone and fragment it. */
 const MEDIUM_ZONE_MIX: OpMix = { phaseLength: 100, maxPhases: 6 };
 
-/** A costly direct compaction that scanned and failed, followed by another direct compaction of that order. */
-function repeatedCostlyCompaction(run: RunResult): boolean {
-  const failedScan = new Set<number>();
+/**
+ * Two costly allocation calls of the same order that were allowed to reclaim and compact (their
+ * gfp has __GFP_DIRECT_RECLAIM) both entered the slow path: the second is where a policy could
+ * repeat a compaction that already failed. Defined on what the caller asked for, not on what
+ * the policy did with it, so a policy that never compacts reaches it as often as baseline.
+ */
+function repeatedCostlySlowpath(run: RunResult): boolean {
+  const entries = new Map<number, number>();
+  let pendingOrder: number | undefined;
   for (const step of run.steps) {
     for (const e of step.events) {
-      if (e.name !== "direct_compact" || e.order <= PAGE_ALLOC_COSTLY_ORDER) continue;
-      if (failedScan.has(e.order)) return true;
-      if (!e.success && e.migrate_scanned + e.free_scanned > 0) failedScan.add(e.order);
+      if (e.name === "alloc_step" && e.step === "fast_path" && e.detail === "fail") {
+        pendingOrder = e.order > PAGE_ALLOC_COSTLY_ORDER ? e.order : undefined;
+      } else if (e.name === "mm_page_alloc" && pendingOrder !== undefined && e.order === pendingOrder) {
+        if ((e.gfp_flags & __GFP_DIRECT_RECLAIM) !== 0) {
+          const seen = (entries.get(e.order) ?? 0) + 1;
+          if (seen >= 2) return true;
+          entries.set(e.order, seen);
+        }
+        pendingOrder = undefined;
+      }
     }
   }
   return false;
@@ -136,8 +155,38 @@ export const SLOWPATH_PROPERTIES: readonly Property[] = [
       serverOps({ maxPageOrder: MEDIUM_ZONE.maxPageOrder ?? 7, nrCpus: MEDIUM_ZONE.nrCpus ?? 2 }, MEDIUM_ZONE_MIX),
     situation: {
       description:
-        "a costly direct compaction scanned and failed, and a later allocation of that order tried direct compaction again",
-      reached: (run) => repeatedCostlyCompaction(run),
+        "two costly allocations of the same order, both allowed to reclaim and compact, entered the slow path",
+      reached: (run) => repeatedCostlySlowpath(run),
+      minRuns: 10,
+    },
+  },
+];
+
+/** Six phases of up to 80 workload ops (each a write, a read, a fork...: many allocations). */
+const WORKLOAD_MIX: OpMix = { phaseLength: 80, maxPhases: 6 };
+
+/** Properties of the workload: page-cache folios, page tables, the policies' filemap gfp. */
+export const WORKLOAD_PROPERTIES: readonly Property[] = [
+  {
+    id: minOrderFallback.id,
+    title: minOrderFallback.statement,
+    invariants: [minOrderFallback],
+    system: { zone: MEDIUM_ZONE },
+    ops: (config) => {
+      const zone = initSystem(config);
+      return workloadOps(
+        {
+          maxPageOrder: zone.pagecache.config.maxOrder,
+          nrCpus: zone.zone.config.nrCpus,
+          sharedBufferPages: zone.memory.config.sharedBufferPages,
+          privatePages: zone.memory.config.privatePages,
+        },
+        WORKLOAD_MIX,
+      );
+    },
+    situation: {
+      description: "writes falling back to min_order while free memory is at or below the min watermark",
+      reached: (run) => stepsWith(run, "min-order-attempt-below-min") >= 1,
       minRuns: 10,
     },
   },

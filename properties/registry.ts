@@ -1,9 +1,13 @@
 /** Every property, by stable id: what `gfpcheck check` runs and regression files refer to. */
 
 import { BUILTIN_POLICIES } from "../model/policies/index.js";
-import { FOUNDATION_PROPERTIES, type Property, SLOWPATH_PROPERTIES } from "./property.js";
+import { FOUNDATION_PROPERTIES, type Property, SLOWPATH_PROPERTIES, WORKLOAD_PROPERTIES } from "./property.js";
 
-export const ALL_PROPERTIES: readonly Property[] = [...FOUNDATION_PROPERTIES, ...SLOWPATH_PROPERTIES];
+export const ALL_PROPERTIES: readonly Property[] = [
+  ...FOUNDATION_PROPERTIES,
+  ...SLOWPATH_PROPERTIES,
+  ...WORKLOAD_PROPERTIES,
+];
 
 export function propertyById(id: string): Property | undefined {
   return ALL_PROPERTIES.find((p) => p.id === id);

@@ -156,7 +156,8 @@ export function parseRegression(text: string, file: string, context: ParseContex
     throw new RegressionFileError(
       file,
       "",
-      `not valid JSON (${error instanceof Error ? error.message : String(error)})`,
+      // V8 quotes the offending text, newlines and all; an error must stay one line.
+      `not valid JSON (${(error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, " ")})`,
     );
   }
   try {

@@ -5,7 +5,8 @@
 
 import type { TraceEvent } from "../model/events.js";
 import { sparseForEach } from "../model/persistent/sparse-array.js";
-import { type Op, type Outcome, type System, step } from "../model/system.js";
+import { PolicyError } from "../model/policies/validate-policy.js";
+import { type Op, type Outcome, SERVER_PID, type System, step } from "../model/system.js";
 import type { PlannedOp } from "./arbitraries.js";
 import { labelStep } from "./coverage.js";
 import { type Invariant, initialMemory, observeStep, type Violation, violation } from "./invariants/invariant.js";
@@ -47,12 +48,29 @@ function liveHandles(system: System): number[] {
   return handles;
 }
 
-/** Resolves a planned op against the current state; undefined when it cannot apply (no live allocation). */
+function livePids(system: System, includeServer: boolean): number[] {
+  const pids: number[] = [];
+  sparseForEach(system.memory.processes, (pid) => {
+    if (includeServer || pid !== SERVER_PID) pids.push(pid);
+    return true;
+  });
+  return pids;
+}
+
+/** Resolves a planned op against the current state; undefined when it cannot apply (nothing to pick). */
 export function concretize(system: System, planned: PlannedOp | Op): Op | undefined {
-  if (planned.kind !== "free" || !("pick" in planned)) return planned as Op;
-  const handles = liveHandles(system);
-  if (handles.length === 0) return undefined;
-  return { kind: "free", handle: handles[planned.pick % handles.length] as number, cpu: planned.cpu };
+  if (!("pick" in planned)) return planned as Op;
+  if (planned.kind === "free") {
+    const handles = liveHandles(system);
+    if (handles.length === 0) return undefined;
+    return { kind: "free", handle: handles[planned.pick % handles.length] as number, cpu: planned.cpu };
+  }
+  const pids = livePids(system, planned.kind === "touch");
+  if (pids.length === 0) return undefined;
+  const pid = pids[planned.pick % pids.length] as number;
+  if (planned.kind === "exit") return { kind: "exit", pid, cpu: planned.cpu };
+  const { pick: _pick, ...rest } = planned;
+  return { ...rest, pid };
 }
 
 /** Where a run stands before an op: resumable, because every part of it is immutable. */
@@ -93,6 +111,8 @@ function runFrom(
     try {
       result = step(system, op);
     } catch (error) {
+      // A user's policy hook misbehaved: bad input, not a finding about the allocator.
+      if (error instanceof PolicyError) throw error;
       // The model's own consistency checks (the analogue of a kernel BUG_ON) tripped: the state
       // was already corrupt. That is a failure too, reported as such.
       executed.push(op);

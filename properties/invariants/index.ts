@@ -4,6 +4,7 @@ import { alignment } from "./alignment.js";
 import { boundedCompactionAcrossCalls, boundedCompactionPerCall } from "./bounded-compaction.js";
 import { coalescing } from "./coalescing.js";
 import { freelistHygiene } from "./freelist-hygiene.js";
+import { minOrderFallback } from "./min-order-fallback.js";
 import type { Invariant } from "./invariant.js";
 import { noLeaks } from "./no-leaks.js";
 import { watermarkSafety } from "./watermark-safety.js";
@@ -16,6 +17,7 @@ export const INVARIANTS: readonly Invariant[] = [
   watermarkSafety,
   boundedCompactionPerCall,
   boundedCompactionAcrossCalls,
+  minOrderFallback,
 ];
 
 export function invariantById(id: string): Invariant | undefined {

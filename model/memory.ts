@@ -1,0 +1,284 @@
+/**
+ * Processes, their page tables, fork and exit: mm/memory.c (copy_page_range(),
+ * vma_needs_copy(), __pte_alloc()) and kernel/fork.c, as far as they allocate memory.
+ *
+ * Every process maps one shared buffer (MAP_SHARED, like PostgreSQL's shared_buffers, backed by
+ * shmem pages allocated by whoever touches a page first) and may have a private anonymous heap.
+ * A page-table (PTE) page maps PTRS_PER_PTE pages and is allocated order-0 with
+ * GFP_PGTABLE_USER, which is UNMOVABLE: compaction can never move it.
+ *
+ * fork(): copy_page_range() returns early when !vma_needs_copy(): a shared mapping without an
+ * anon_vma is not copied, so the child faults its PTEs in when it touches the buffer. Private
+ * mappings with an anon_vma are copied eagerly: the child gets its own PTE page for every PTE
+ * table the parent has populated (the data pages are shared copy-on-write). Either way every
+ * process ends up with its own page tables (kernel-semantics.md §1.5).
+ *
+ * Not modelled: upper page-table levels (one PMD page per GiB), copy-on-write breaks on write,
+ * swap.
+ */
+
+import { allocPages } from "./alloc-pages.js";
+import { emit, type EventSink } from "./events.js";
+import { GFP_HIGHUSER_MOVABLE, GFP_PGTABLE_USER, type GfpMask } from "./gfp.js";
+import type { KernelOptions } from "./kernel-options.js";
+import type { BackgroundState } from "./kcompactd.js";
+import { gfpMigratetype } from "./gfp.js";
+import { freePages } from "./page-alloc.js";
+import { getAllocation, type PageUse, recordAllocation, releaseAllocation } from "./page-owner.js";
+import { emptySparseArray, type SparseArray, sparseGet, sparseSet } from "./persistent/sparse-array.js";
+import type { Policy } from "./policies/policy.js";
+
+/** arch PTRS_PER_PTE with 4 KiB pages (x86-64, arm64): one PTE page maps 2 MiB. */
+export const PTRS_PER_PTE = 512;
+
+export interface MemoryConfig {
+  /** Pages of the shared buffer every process maps. */
+  readonly sharedBufferPages: number;
+  /** Pages of private anonymous memory each process can touch. */
+  readonly privatePages: number;
+  /** Pages one PTE page maps. */
+  readonly ptrsPerPte: number;
+}
+
+export const DEFAULT_MEMORY_CONFIG: MemoryConfig = Object.freeze({
+  sharedBufferPages: 2048,
+  privatePages: 512,
+  ptrsPerPte: PTRS_PER_PTE,
+});
+
+export interface Process {
+  readonly pid: number;
+  /** PTE page handle per PTRS_PER_PTE-page table of the shared buffer, once faulted in. */
+  readonly sharedPtes: readonly (number | undefined)[];
+  /** PTE page handle per table of the private heap. */
+  readonly privatePtes: readonly (number | undefined)[];
+  /** Private data page handles by page index; after fork, shared with the parent copy-on-write. */
+  readonly privateData: SparseArray<number>;
+  /** Private data pages this process allocated itself (and frees on exit). */
+  readonly ownsPrivate: SparseArray<true>;
+}
+
+export interface MemoryState {
+  readonly config: MemoryConfig;
+  readonly processes: SparseArray<Process>;
+  readonly nextPid: number;
+  /** shmem page handle by shared-buffer page index, allocated by the first toucher. */
+  readonly sharedPages: SparseArray<number>;
+}
+
+const PID_CAPACITY = 1 << 20;
+
+export function emptyMemory(config: MemoryConfig): MemoryState {
+  return {
+    config,
+    processes: emptySparseArray(PID_CAPACITY),
+    nextPid: 1,
+    sharedPages: emptySparseArray(Math.max(1, config.sharedBufferPages)),
+  };
+}
+
+function tables(pages: number, ptrsPerPte: number): number {
+  return Math.ceil(pages / ptrsPerPte);
+}
+
+function newProcess(pid: number, config: MemoryConfig): Process {
+  return {
+    pid,
+    sharedPtes: new Array(tables(config.sharedBufferPages, config.ptrsPerPte)).fill(undefined),
+    privatePtes: new Array(tables(config.privatePages, config.ptrsPerPte)).fill(undefined),
+    privateData: emptySparseArray(Math.max(1, config.privatePages)),
+    ownsPrivate: emptySparseArray(Math.max(1, config.privatePages)),
+  };
+}
+
+/** The allocation context shared by the mm operations: the machine, how to allocate, the trace. */
+export interface MmContext {
+  readonly kernel: KernelOptions;
+  readonly policy: Policy;
+  readonly cpu: number;
+  readonly events: EventSink;
+}
+
+export interface WithMemory extends BackgroundState {
+  readonly memory: MemoryState;
+}
+
+/** Allocates one block and records its owner; undefined when the allocator fails. */
+export function allocateBlock<S extends BackgroundState>(
+  state: S,
+  order: number,
+  gfp: GfpMask,
+  use: PageUse,
+  ctx: MmContext,
+  extra: { dirty?: boolean } = {},
+): { state: S; handle: number | undefined } {
+  const result = allocPages(state, { order, gfp, cpu: ctx.cpu }, ctx.kernel, ctx.policy, ctx.events);
+  const next = { ...state, ...result.state };
+  if (result.pfn === undefined) return { state: next, handle: undefined };
+  const recorded = recordAllocation(next.owners, {
+    pfn: result.pfn,
+    order,
+    gfp,
+    migratetype: gfpMigratetype(gfp),
+    use,
+    ...(extra.dirty === undefined ? {} : { dirty: extra.dirty }),
+  });
+  return { state: { ...next, owners: recorded.owners }, handle: recorded.handle };
+}
+
+/** Frees a block by handle if it still exists (reclaim may have taken page cache already). */
+export function freeBlock<S extends BackgroundState>(state: S, handle: number, cpu: number, events: EventSink): S {
+  const alloc = getAllocation(state.owners, handle);
+  if (alloc === undefined) return state;
+  const zone = freePages(state.zone, alloc.pfn, alloc.order, cpu, events);
+  return { ...state, zone, owners: releaseAllocation(state.owners, handle) };
+}
+
+function withProcess<S extends WithMemory>(state: S, process: Process): S {
+  return { ...state, memory: { ...state.memory, processes: sparseSet(state.memory.processes, process.pid, process) } };
+}
+
+export function getProcess(memory: MemoryState, pid: number): Process | undefined {
+  return sparseGet(memory.processes, pid);
+}
+
+/** Starts a process with nothing mapped in yet (the server, pid 1). */
+export function spawn<S extends WithMemory>(state: S): { state: S; pid: number } {
+  const pid = state.memory.nextPid;
+  const process = newProcess(pid, state.memory.config);
+  const next = { ...state, memory: { ...state.memory, nextPid: pid + 1 } };
+  return { state: withProcess(next, process), pid };
+}
+
+/**
+ * kernel/fork.c copy_process() -> dup_mmap() -> copy_page_range(): the child gets a PTE page for
+ * each populated table of the parent's private heap (the data stays shared, copy-on-write); the
+ * shared buffer's tables are not copied. A PTE allocation failure fails the fork, and what was
+ * allocated for the child is given back.
+ */
+export function fork<S extends WithMemory>(state: S, parentPid: number, ctx: MmContext): { state: S; pid: number | undefined } {
+  const parent = getProcess(state.memory, parentPid);
+  if (parent === undefined) return { state, pid: undefined };
+  const pid = state.memory.nextPid;
+  let next: S = { ...state, memory: { ...state.memory, nextPid: pid + 1 } };
+  const child = newProcess(pid, state.memory.config);
+  const privatePtes = child.privatePtes.slice();
+  for (let table = 0; table < parent.privatePtes.length; table++) {
+    if (parent.privatePtes[table] === undefined) continue;
+    const pte = allocateBlock(next, 0, GFP_PGTABLE_USER, "pgtable", ctx);
+    next = pte.state;
+    if (pte.handle === undefined) {
+      for (const handle of privatePtes) if (handle !== undefined) next = freeBlock(next, handle, ctx.cpu, ctx.events);
+      emit(ctx.events, { name: "fork", parent: parentPid, child: -1, pte_pages: 0 });
+      return { state: next, pid: undefined };
+    }
+    privatePtes[table] = pte.handle;
+  }
+  const copied = privatePtes.filter((h) => h !== undefined).length;
+  emit(ctx.events, { name: "fork", parent: parentPid, child: pid, pte_pages: copied });
+  return { state: withProcess(next, { ...child, privatePtes, privateData: parent.privateData }), pid };
+}
+
+export type TouchRegion = "shared" | "private";
+
+/**
+ * Page faults over [offset, offset + pages) of a region (mm/memory.c handle_mm_fault() ->
+ * __pte_alloc() and do_shared_fault()/do_anonymous_page()): a PTE page for each table not yet
+ * populated, and the data page if nobody allocated it yet. Stops at the first allocation that
+ * fails (the fault would end in SIGBUS or the OOM killer).
+ */
+export function touch<S extends WithMemory>(
+  state: S,
+  pid: number,
+  region: TouchRegion,
+  offset: number,
+  pages: number,
+  ctx: MmContext,
+): { state: S; faulted: number; ptePages: number; dataPages: number; failed: boolean } {
+  const process = getProcess(state.memory, pid);
+  if (process === undefined) return { state, faulted: 0, ptePages: 0, dataPages: 0, failed: false };
+  const config = state.memory.config;
+  const size = region === "shared" ? config.sharedBufferPages : config.privatePages;
+  const start = Math.max(0, Math.min(offset, size));
+  const end = Math.max(start, Math.min(offset + pages, size));
+  let next = state;
+  let proc = process;
+  let ptePages = 0;
+  let dataPages = 0;
+  let failed = false;
+  for (let page = start; page < end && !failed; page++) {
+    const table = Math.floor(page / config.ptrsPerPte);
+    const ptes = region === "shared" ? proc.sharedPtes : proc.privatePtes;
+    if (ptes[table] === undefined) {
+      const pte = allocateBlock(next, 0, GFP_PGTABLE_USER, "pgtable", ctx);
+      next = pte.state;
+      if (pte.handle === undefined) {
+        failed = true;
+        break;
+      }
+      const updated = ptes.slice();
+      updated[table] = pte.handle;
+      proc = region === "shared" ? { ...proc, sharedPtes: updated } : { ...proc, privatePtes: updated };
+      ptePages++;
+    }
+    if (region === "shared") {
+      if (sparseGet(next.memory.sharedPages, page) === undefined) {
+        const data = allocateBlock(next, 0, GFP_HIGHUSER_MOVABLE, "anon", ctx);
+        next = data.state;
+        if (data.handle === undefined) {
+          failed = true;
+          break;
+        }
+        next = { ...next, memory: { ...next.memory, sharedPages: sparseSet(next.memory.sharedPages, page, data.handle) } };
+        dataPages++;
+      }
+    } else if (sparseGet(proc.ownsPrivate, page) === undefined) {
+      // First write by this process: its own page (a fresh one, or a copy-on-write break).
+      const data = allocateBlock(next, 0, GFP_HIGHUSER_MOVABLE, "anon", ctx);
+      next = data.state;
+      if (data.handle === undefined) {
+        failed = true;
+        break;
+      }
+      proc = {
+        ...proc,
+        privateData: sparseSet(proc.privateData, page, data.handle),
+        ownsPrivate: sparseSet(proc.ownsPrivate, page, true),
+      };
+      dataPages++;
+    }
+  }
+  return { state: withProcess(next, proc), faulted: end - start, ptePages, dataPages, failed };
+}
+
+/** kernel/exit.c exit_mm() -> exit_mmap(): free the page tables and the private pages it owns. */
+export function exit<S extends WithMemory>(state: S, pid: number, ctx: MmContext): { state: S; freed: number } {
+  const process = getProcess(state.memory, pid);
+  if (process === undefined) return { state, freed: 0 };
+  let next = state;
+  let freed = 0;
+  const handles = [...process.sharedPtes, ...process.privatePtes].filter((h): h is number => h !== undefined);
+  for (let page = 0; page < state.memory.config.privatePages; page++) {
+    if (sparseGet(process.ownsPrivate, page) === undefined) continue;
+    const handle = sparseGet(process.privateData, page);
+    if (handle !== undefined) handles.push(handle);
+  }
+  for (const handle of handles) {
+    const alloc = getAllocation(next.owners, handle);
+    if (alloc !== undefined) freed += 2 ** alloc.order;
+    next = freeBlock(next, handle, ctx.cpu, ctx.events);
+  }
+  emit(ctx.events, { name: "exit", pid, pages_freed: freed });
+  return { state: { ...next, memory: { ...next.memory, processes: sparseSet(next.memory.processes, pid, undefined) } }, freed };
+}
+
+/** Page-table pages in use, over all processes. */
+export function pageTablePages(memory: MemoryState, live: (handle: number) => boolean): number {
+  let n = 0;
+  for (let pid = 1; pid < memory.nextPid; pid++) {
+    const p = sparseGet(memory.processes, pid);
+    if (p === undefined) continue;
+    for (const h of [...p.sharedPtes, ...p.privatePtes]) if (h !== undefined && live(h)) n++;
+  }
+  return n;
+}
