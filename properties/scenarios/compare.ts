@@ -1,0 +1,113 @@
+/**
+ * A scenario's per-policy figures: the counters of §7 over the measured writes, and throughput
+ * relative to baseline from the cost model. Baseline always runs, first, because every other
+ * figure is read against it.
+ */
+
+import { type AllocCounters, addCounters, ZERO_ALLOC_COUNTERS } from "../../model/alloc-counters.js";
+import { baseline } from "../../model/policies/baseline.js";
+import type { Policy } from "../../model/policies/policy.js";
+import { type CostBreakdown, costOf } from "./cost-model.js";
+import { runScenario, type Scenario, type ScenarioRun, type WindowSample } from "./scenario.js";
+
+/** The counters of the `compare --json` contract, summed over the measured writes. */
+export interface ComparisonCounters {
+  readonly writes: number;
+  readonly slowpathEntries: number;
+  readonly directCompactions: number;
+  readonly compactPagesScanned: number;
+  readonly directReclaims: number;
+  readonly drainAllPages: number;
+  readonly kswapdWakes: number;
+  readonly kcompactdWakes: number;
+  readonly enomem: number;
+  /** Folios created by the writes, by order ("-1": a folio whose every order failed). */
+  readonly folioOrders: Readonly<Record<string, number>>;
+}
+
+export interface PolicyFigures {
+  readonly policy: string;
+  readonly relativeThroughput: number;
+  readonly counters: ComparisonCounters;
+  readonly pagesRequested: number;
+  readonly pagesWritten: number;
+  /** CPU time of the measured windows (the writes and the background work around them). */
+  readonly cost: CostBreakdown;
+  readonly costPerPageWrittenNs: number;
+  /** Every counter of the writes, for reports that want more than the contract's few. */
+  readonly writeCounters: AllocCounters;
+  readonly timeline: readonly WindowSample[];
+}
+
+export interface Comparison {
+  readonly scenario: string;
+  readonly seed: number;
+  readonly policies: readonly PolicyFigures[];
+}
+
+function folioOrders(run: ScenarioRun): Record<string, number> {
+  const orders: Record<string, number> = {};
+  for (const write of run.writes) for (const order of write.folioOrders) orders[order] = (orders[order] ?? 0) + 1;
+  // Keys in numeric order, so the JSON reads like a histogram and is stable byte for byte.
+  return Object.fromEntries(Object.entries(orders).sort(([a], [b]) => Number(a) - Number(b)));
+}
+
+function figuresOf(run: ScenarioRun): Omit<PolicyFigures, "relativeThroughput"> {
+  const writeCounters = run.writes.reduce((sum, w) => addCounters(sum, w.counters), ZERO_ALLOC_COUNTERS);
+  const pagesWritten = run.writes.reduce((n, w) => n + w.written, 0);
+  const pagesRequested = run.writes.reduce((n, w) => n + w.pages, 0);
+  const cost = costOf(addCounters(writeCounters, run.backgroundInMeasured), pagesWritten, run.nrCpus);
+  const c = writeCounters;
+  return {
+    policy: run.policy,
+    counters: {
+      writes: run.writes.length,
+      slowpathEntries: c.slowpathEntries,
+      directCompactions: c.directCompactions,
+      compactPagesScanned: c.directCompactMigrateScanned + c.directCompactFreeScanned,
+      directReclaims: c.directReclaims,
+      drainAllPages: c.drainAllPagesCalls,
+      kswapdWakes: c.kswapdWakeups,
+      kcompactdWakes: c.kcompactdWakeups,
+      enomem: run.writes.filter((w) => w.enomem).length,
+      folioOrders: folioOrders(run),
+    },
+    pagesRequested,
+    pagesWritten,
+    cost,
+    costPerPageWrittenNs: pagesWritten === 0 ? Number.POSITIVE_INFINITY : cost.total / pagesWritten,
+    writeCounters,
+    timeline: run.timeline,
+  };
+}
+
+/** Ratios printed and stored with three decimals: more would claim a precision the model lacks. */
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+export function compareScenario(scenario: Scenario, policies: readonly Policy[], seed: number): Comparison {
+  const others = policies.filter((p) => p.id !== baseline.id);
+  const base = figuresOf(runScenario(scenario, baseline, seed));
+  const rest = others.map((policy) => figuresOf(runScenario(scenario, policy, seed)));
+  const relative = (f: Omit<PolicyFigures, "relativeThroughput">) =>
+    f.pagesWritten === 0 ? 0 : round3(base.costPerPageWrittenNs / f.costPerPageWrittenNs);
+  return {
+    scenario: scenario.id,
+    seed,
+    policies: [base, ...rest].map((f) => ({ ...f, relativeThroughput: relative(f) })),
+  };
+}
+
+/** The `compare --json` document: the contract's fields only. */
+export function comparisonJson(comparison: Comparison) {
+  return {
+    scenario: comparison.scenario,
+    seed: comparison.seed,
+    policies: comparison.policies.map((p) => ({
+      policy: p.policy,
+      relativeThroughput: p.relativeThroughput,
+      counters: p.counters,
+    })),
+  };
+}
