@@ -3,10 +3,15 @@
  * 2 bad input or usage (one line naming the problem, never a stack trace).
  */
 
+import { PolicyError } from "../model/policies/validate-policy.js";
 import { RegressionFileError } from "../properties/regression-file.js";
 import { UsageError } from "./args.js";
 import { CHECK_HELP, checkCommand } from "./commands/check.js";
+import { COMPARE_HELP, compareCommand } from "./commands/compare.js";
 import type { CommandContext } from "./commands/context.js";
+import { MERGE_HELP, mergeCommand } from "./commands/merge.js";
+import { REPLAY_HELP, replayCommand } from "./commands/replay.js";
+import { VALIDATE_HELP, validateCommand } from "./commands/validate.js";
 
 export const EXIT_OK = 0;
 export const EXIT_UNEXPECTED = 1;
@@ -18,34 +23,61 @@ Usage: gfpcheck <command> [options]
 
 Commands:
   check      run the property suite (every policy x every property) and write reports/
+  compare    one scenario under several policies: throughput, slow-path work, folio orders
+  merge      join the JSON reports of the shards of one check (check --shard K/N)
+  replay     replay a saved case step by step: events, buddyinfo, memory map, the violated invariant
+  validate   your policy file against every property and scenario, as a report for a patch email
 Run "gfpcheck <command> --help" for a command's options.`;
 
-type Command = (argv: readonly string[], ctx: CommandContext) => number;
+/** Flags that take no value, in any command: after one of these, `-h` is help again. */
+const BOOLEAN_FLAGS = new Set(["--json", "--html", "--color", "--help"]);
+
+type Command = (argv: readonly string[], ctx: CommandContext) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; help: string }> = {
   check: { run: checkCommand, help: CHECK_HELP },
+  compare: { run: compareCommand, help: COMPARE_HELP },
+  merge: { run: mergeCommand, help: MERGE_HELP },
+  replay: { run: replayCommand, help: REPLAY_HELP },
+  validate: { run: validateCommand, help: VALIDATE_HELP },
 };
 
-export function runCli(argv: readonly string[], ctx: CommandContext): number {
+/**
+ * `--help` or `-h` as an option of its own, not as the value of the option before it
+ * (`--property -h` names a property, badly, and gets the unknown-property error).
+ */
+function asksForHelp(argv: readonly string[]): boolean {
+  return argv.some((arg, i) => {
+    if (arg !== "--help" && arg !== "-h") return false;
+    const previous = argv[i - 1];
+    const isValue = previous?.startsWith("--") && !previous.includes("=") && !BOOLEAN_FLAGS.has(previous);
+    return !isValue;
+  });
+}
+
+export async function runCli(argv: readonly string[], ctx: CommandContext): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     ctx.out(HELP);
     return name === undefined ? EXIT_BAD_INPUT : EXIT_OK;
   }
-  const command = COMMANDS[name];
+  // Object.hasOwn: a name like "constructor" must not find Object.prototype's.
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (command === undefined) {
     ctx.err(`gfpcheck: unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(", ")})`);
     return EXIT_BAD_INPUT;
   }
-  if (rest.includes("--help") || rest.includes("-h")) {
+  if (asksForHelp(rest)) {
     ctx.out(command.help);
     return EXIT_OK;
   }
   try {
-    return command.run(rest, ctx);
+    return await command.run(rest, ctx);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof RegressionFileError) {
-      ctx.err(`gfpcheck ${name}: ${error.message}`);
+    if (error instanceof UsageError || error instanceof RegressionFileError || error instanceof PolicyError) {
+      // Some messages already start with the command's name; say it once.
+      const message = error.message.startsWith(`${name}: `) ? error.message.slice(name.length + 2) : error.message;
+      ctx.err(`gfpcheck ${name}: ${message}`);
       return EXIT_BAD_INPUT;
     }
     throw error;
@@ -57,6 +89,7 @@ export function terminalContext(): CommandContext {
   const tty = process.stderr.isTTY === true;
   return {
     root: process.cwd(),
+    interactive: tty,
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
     progress: tty ? (line) => process.stderr.write(`\r\x1b[2K${line}`) : (line) => process.stderr.write(`${line}\n`),

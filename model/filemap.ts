@@ -28,15 +28,15 @@ import {
   type GfpMask,
   gfpMigratetype,
 } from "./gfp.js";
+import type { BackgroundState } from "./kcompactd.js";
 import { wakeupKcompactd } from "./kcompactd.js";
 import { allocateBlock, freeBlock, type MmContext } from "./memory.js";
-import type { BackgroundState } from "./kcompactd.js";
 import { getAllocation, recordAllocation, setDirty } from "./page-owner.js";
 import { emptySparseArray, type SparseArray, sparseForEach, sparseGet, sparseSet } from "./persistent/sparse-array.js";
 import { POLICY_HELPERS } from "./policies/helpers.js";
 import { cleanPageCachePages } from "./vmscan.js";
-import { hasFault } from "./zone-config.js";
 import { wmarkPages } from "./zone.js";
+import { hasFault } from "./zone-config.js";
 
 /**
  * mapping_gfp_mask() of an XFS file: GFP_HIGHUSER_MOVABLE ([R] inode_init_always()) without
@@ -114,11 +114,18 @@ function ffs(index: number): number {
 }
 
 /** Shrinks `order` until [index, index + 2^order) overlaps no cached folio. */
-function fitBetweenFolios(state: BackgroundState, cached: CachedFile, index: number, order: number, maxOrder: number): number {
+function fitBetweenFolios(
+  state: BackgroundState,
+  cached: CachedFile,
+  index: number,
+  order: number,
+  maxOrder: number,
+): number {
   let fit = order;
   while (fit > 0) {
     let clash = false;
-    for (let i = index; i < index + 2 ** fit && !clash; i++) clash = findFolio(state, cached, i, maxOrder) !== undefined;
+    for (let i = index; i < index + 2 ** fit && !clash; i++)
+      clash = findFolio(state, cached, i, maxOrder) !== undefined;
     if (!clash) break;
     fit--;
   }
@@ -240,7 +247,13 @@ export interface WriteResult<S> {
  * fs/iomap/buffered-io.c iomap_write_iter(): write [pos, pos + len) one folio at a time,
  * dirtying folios already cached and creating the others. Stops at -ENOMEM.
  */
-export function bufferedWrite<S extends WithPageCache>(state: S, file: number, pos: number, len: number, ctx: MmContext): WriteResult<S> {
+export function bufferedWrite<S extends WithPageCache>(
+  state: S,
+  file: number,
+  pos: number,
+  len: number,
+  ctx: MmContext,
+): WriteResult<S> {
   const { maxOrder } = state.pagecache.config;
   let next = state;
   let index = pos;
@@ -277,7 +290,13 @@ export function bufferedWrite<S extends WithPageCache>(state: S, file: number, p
  * every order); at the first failure, fall back to min_order folios (do_page_cache_ra()), which
  * stop at -ENOMEM too. Reads past i_size extend it (the file is there on disk).
  */
-export function readahead<S extends WithPageCache>(state: S, file: number, pos: number, len: number, ctx: MmContext): { state: S; read: number } {
+export function readahead<S extends WithPageCache>(
+  state: S,
+  file: number,
+  pos: number,
+  len: number,
+  ctx: MmContext,
+): { state: S; read: number } {
   const { minOrder, maxOrder } = state.pagecache.config;
   let next = state;
   let index = pos & ~((1 << minOrder) - 1);
@@ -349,4 +368,3 @@ export function writebackAll<S extends WithPageCache>(state: S): { state: S; cle
   });
   return { state: { ...state, owners }, cleaned };
 }
-

@@ -18,11 +18,10 @@
  */
 
 import { allocPages } from "./alloc-pages.js";
-import { emit, type EventSink } from "./events.js";
-import { GFP_HIGHUSER_MOVABLE, GFP_PGTABLE_USER, type GfpMask } from "./gfp.js";
-import type { KernelOptions } from "./kernel-options.js";
+import { type EventSink, emit } from "./events.js";
+import { GFP_HIGHUSER_MOVABLE, GFP_PGTABLE_USER, type GfpMask, gfpMigratetype } from "./gfp.js";
 import type { BackgroundState } from "./kcompactd.js";
-import { gfpMigratetype } from "./gfp.js";
+import type { KernelOptions } from "./kernel-options.js";
 import { freePages } from "./page-alloc.js";
 import { getAllocation, type PageUse, recordAllocation, releaseAllocation } from "./page-owner.js";
 import { emptySparseArray, type SparseArray, sparseGet, sparseSet } from "./persistent/sparse-array.js";
@@ -156,7 +155,11 @@ export function spawn<S extends WithMemory>(state: S): { state: S; pid: number }
  * shared buffer's tables are not copied. A PTE allocation failure fails the fork, and what was
  * allocated for the child is given back.
  */
-export function fork<S extends WithMemory>(state: S, parentPid: number, ctx: MmContext): { state: S; pid: number | undefined } {
+export function fork<S extends WithMemory>(
+  state: S,
+  parentPid: number,
+  ctx: MmContext,
+): { state: S; pid: number | undefined } {
   const parent = getProcess(state.memory, parentPid);
   if (parent === undefined) return { state, pid: undefined };
   const pid = state.memory.nextPid;
@@ -229,7 +232,10 @@ export function touch<S extends WithMemory>(
           failed = true;
           break;
         }
-        next = { ...next, memory: { ...next.memory, sharedPages: sparseSet(next.memory.sharedPages, page, data.handle) } };
+        next = {
+          ...next,
+          memory: { ...next.memory, sharedPages: sparseSet(next.memory.sharedPages, page, data.handle) },
+        };
         dataPages++;
       }
     } else if (sparseGet(proc.ownsPrivate, page) === undefined) {
@@ -269,7 +275,10 @@ export function exit<S extends WithMemory>(state: S, pid: number, ctx: MmContext
     next = freeBlock(next, handle, ctx.cpu, ctx.events);
   }
   emit(ctx.events, { name: "exit", pid, pages_freed: freed });
-  return { state: { ...next, memory: { ...next.memory, processes: sparseSet(next.memory.processes, pid, undefined) } }, freed };
+  return {
+    state: { ...next, memory: { ...next.memory, processes: sparseSet(next.memory.processes, pid, undefined) } },
+    freed,
+  };
 }
 
 /** Page-table pages in use, over all processes. */

@@ -7,22 +7,6 @@
 import { match } from "ts-pattern";
 import { allocPages } from "./alloc-pages.js";
 import type { EventSink, TraceEvent } from "./events.js";
-import { type GfpMask, gfpMigratetype, gfpMobilityConflict } from "./gfp.js";
-import { kcompactdDoWork } from "./kcompactd.js";
-import { DEFAULT_KERNEL_OPTIONS, type KernelOptions } from "./kernel-options.js";
-import { kswapdRun } from "./kswapd.js";
-import { IDLE_NODE, type NodeState } from "./node.js";
-import { bootZone, freePages } from "./page-alloc.js";
-import {
-  defaultUseFor,
-  emptyPageOwners,
-  getAllocation,
-  type PageOwners,
-  type PageUse,
-  recordAllocation,
-  releaseAllocation,
-} from "./page-owner.js";
-import { drainAllPages, drainPagesZone } from "./pcp.js";
 import {
   bufferedWrite,
   emptyPageCache,
@@ -32,6 +16,10 @@ import {
   truncate,
   writebackAll,
 } from "./filemap.js";
+import { type GfpMask, gfpMigratetype, gfpMobilityConflict } from "./gfp.js";
+import { kcompactdDoWork } from "./kcompactd.js";
+import { DEFAULT_KERNEL_OPTIONS, type KernelOptions } from "./kernel-options.js";
+import { kswapdRun } from "./kswapd.js";
 import {
   DEFAULT_MEMORY_CONFIG,
   emptyMemory,
@@ -45,6 +33,18 @@ import {
   type TouchRegion,
   touch,
 } from "./memory.js";
+import { IDLE_NODE, type NodeState } from "./node.js";
+import { bootZone, freePages } from "./page-alloc.js";
+import {
+  defaultUseFor,
+  emptyPageOwners,
+  getAllocation,
+  type PageOwners,
+  type PageUse,
+  recordAllocation,
+  releaseAllocation,
+} from "./page-owner.js";
+import { drainAllPages, drainPagesZone } from "./pcp.js";
 import { baseline } from "./policies/baseline.js";
 import type { Policy } from "./policies/policy.js";
 import type { ZoneConfigInput, ZoneState } from "./zone.js";
@@ -108,9 +108,21 @@ export type Op =
       readonly cpu: number;
     }
   /** pwrite() of [offset, offset + pages) of a file: iomap buffered write, large folios. */
-  | { readonly kind: "write"; readonly file: number; readonly offset: number; readonly pages: number; readonly cpu: number }
+  | {
+      readonly kind: "write";
+      readonly file: number;
+      readonly offset: number;
+      readonly pages: number;
+      readonly cpu: number;
+    }
   /** read() of [offset, offset + pages): readahead into the page cache. */
-  | { readonly kind: "read"; readonly file: number; readonly offset: number; readonly pages: number; readonly cpu: number }
+  | {
+      readonly kind: "read";
+      readonly file: number;
+      readonly offset: number;
+      readonly pages: number;
+      readonly cpu: number;
+    }
   /** truncate() to 0: every cached folio of the file goes back. */
   | { readonly kind: "truncate"; readonly file: number; readonly cpu: number };
 
@@ -125,7 +137,13 @@ export type Outcome =
   | { readonly kind: "forked"; readonly pid: number }
   | { readonly kind: "fork-failed"; readonly parent: number }
   | { readonly kind: "exited"; readonly pid: number; readonly freed: number }
-  | { readonly kind: "touched"; readonly pid: number; readonly ptePages: number; readonly dataPages: number; readonly failed: boolean }
+  | {
+      readonly kind: "touched";
+      readonly pid: number;
+      readonly ptePages: number;
+      readonly dataPages: number;
+      readonly failed: boolean;
+    }
   | { readonly kind: "written"; readonly file: number; readonly written: number; readonly enomem: boolean }
   | { readonly kind: "read"; readonly file: number; readonly read: number }
   | { readonly kind: "truncated"; readonly file: number; readonly freed: number }
@@ -276,7 +294,8 @@ function stepFork(system: System, op: Extract<Op, { kind: "fork" }>, events: Eve
   const forked = fork(system, op.parent, mm(system, op.cpu, events));
   return {
     system: forked.state,
-    outcome: forked.pid === undefined ? { kind: "fork-failed", parent: op.parent } : { kind: "forked", pid: forked.pid },
+    outcome:
+      forked.pid === undefined ? { kind: "fork-failed", parent: op.parent } : { kind: "forked", pid: forked.pid },
   };
 }
 
@@ -293,11 +312,18 @@ function stepExit(system: System, op: Extract<Op, { kind: "exit" }>, events: Eve
 function stepTouch(system: System, op: Extract<Op, { kind: "touch" }>, events: EventSink): Stepped {
   const bad = rejectCpu(system, op.cpu);
   if (bad) return bad;
-  if (getProcess(system.memory, op.pid) === undefined) return { system, outcome: { kind: "rejected", reason: `no process ${op.pid}` } };
+  if (getProcess(system.memory, op.pid) === undefined)
+    return { system, outcome: { kind: "rejected", reason: `no process ${op.pid}` } };
   const touched = touch(system, op.pid, op.region, op.offset, op.pages, mm(system, op.cpu, events));
   return {
     system: touched.state,
-    outcome: { kind: "touched", pid: op.pid, ptePages: touched.ptePages, dataPages: touched.dataPages, failed: touched.failed },
+    outcome: {
+      kind: "touched",
+      pid: op.pid,
+      ptePages: touched.ptePages,
+      dataPages: touched.dataPages,
+      failed: touched.failed,
+    },
   };
 }
 
@@ -305,7 +331,10 @@ function stepWrite(system: System, op: Extract<Op, { kind: "write" }>, events: E
   const bad = rejectCpu(system, op.cpu);
   if (bad) return bad;
   const written = bufferedWrite(system, op.file, op.offset, op.pages, mm(system, op.cpu, events));
-  return { system: written.state, outcome: { kind: "written", file: op.file, written: written.written, enomem: written.enomem } };
+  return {
+    system: written.state,
+    outcome: { kind: "written", file: op.file, written: written.written, enomem: written.enomem },
+  };
 }
 
 function stepRead(system: System, op: Extract<Op, { kind: "read" }>, events: EventSink): Stepped {

@@ -260,7 +260,15 @@ export const FORKING_SERVER: PhaseWeights = { ...NO_OPS, unmovable: 20, pagecach
  * and now and then a large allocation by another caller without __GFP_NORETRY (a driver's
  * buffer, a THP fault with defrag): the costly requests that a NORETRY-only fix leaves alone.
  */
-export const CHECKPOINT: PhaseWeights = { ...NO_OPS, folio: 30, large: 3, pagecache: 4, unmovable: 4, free: 4, tick: 2 };
+export const CHECKPOINT: PhaseWeights = {
+  ...NO_OPS,
+  folio: 30,
+  large: 3,
+  pagecache: 4,
+  unmovable: 4,
+  free: 4,
+  tick: 2,
+};
 /** Time passing between checkpoints: kswapd and kcompactd run while the server keeps caching. */
 export const BACKGROUND_RECLAIM: PhaseWeights = { ...NO_OPS, tick: 10, pagecache: 10, unmovable: 2 };
 /** Every (stride+1)-th allocation given back: an exiting process, a truncated file. */

@@ -4,8 +4,8 @@
  * situation and none failed, `inconclusive` otherwise.
  */
 
-import { PolicyError } from "../model/policies/validate-policy.js";
 import fc from "fast-check";
+import { PolicyError } from "../model/policies/validate-policy.js";
 import type { Op, SystemConfig } from "../model/system.js";
 import { initSystem } from "../model/system.js";
 import type { PlannedOp } from "./arbitraries.js";

@@ -59,7 +59,9 @@ export function labelStep(events: readonly TraceEvent[], outcome: Outcome): stri
         labels.add("oom");
         break;
       case "filemap_get_folio":
-        labels.add(e.order === -1 ? "folio-enomem" : e.order === e.start_order ? "folio-first-order" : "folio-fallback");
+        labels.add(
+          e.order === -1 ? "folio-enomem" : e.order === e.start_order ? "folio-first-order" : "folio-fallback",
+        );
         if (e.min_order_free !== undefined && e.min_wmark !== undefined && e.min_order_free <= e.min_wmark) {
           labels.add("min-order-attempt-below-min");
         }

@@ -51,7 +51,10 @@ export function opToJson(op: Op): OpJson {
       { kind: "touch" },
       (o): OpJson => ({ op: "touch", pid: o.pid, region: o.region, offset: o.offset, pages: o.pages, cpu: o.cpu }),
     )
-    .with({ kind: "write" }, (o): OpJson => ({ op: "write", file: o.file, offset: o.offset, pages: o.pages, cpu: o.cpu }))
+    .with(
+      { kind: "write" },
+      (o): OpJson => ({ op: "write", file: o.file, offset: o.offset, pages: o.pages, cpu: o.cpu }),
+    )
     .with({ kind: "read" }, (o): OpJson => ({ op: "read", file: o.file, offset: o.offset, pages: o.pages, cpu: o.cpu }))
     .with({ kind: "truncate" }, (o): OpJson => ({ op: "truncate", file: o.file, cpu: o.cpu }))
     .exhaustive();
@@ -147,7 +150,11 @@ export function opFromJson(value: unknown, field: string): Op {
       };
     case "truncate":
       readKeys(value, ["op", "file", "cpu"], field);
-      return { kind: "truncate", file: readInt(value, "file", field, 0, 1023), cpu: readInt(value, "cpu", field, 0, 1023) };
+      return {
+        kind: "truncate",
+        file: readInt(value, "file", field, 0, 1023),
+        cpu: readInt(value, "cpu", field, 0, 1023),
+      };
     default:
       throw new FieldError(
         `${field}.op`,
@@ -168,7 +175,10 @@ export function describeOp(op: Op): string {
     .with({ kind: "tick" }, () => "tick (flusher, kswapd, kcompactd)")
     .with({ kind: "fork" }, (o) => `fork ${o.parent} cpu=${o.cpu}`)
     .with({ kind: "exit" }, (o) => `exit ${o.pid} cpu=${o.cpu}`)
-    .with({ kind: "touch" }, (o) => `touch ${o.pid} ${o.region} pages ${o.offset}..${o.offset + o.pages - 1} cpu=${o.cpu}`)
+    .with(
+      { kind: "touch" },
+      (o) => `touch ${o.pid} ${o.region} pages ${o.offset}..${o.offset + o.pages - 1} cpu=${o.cpu}`,
+    )
     .with({ kind: "write" }, (o) => `write file ${o.file} pages ${o.offset}..${o.offset + o.pages - 1} cpu=${o.cpu}`)
     .with({ kind: "read" }, (o) => `read file ${o.file} pages ${o.offset}..${o.offset + o.pages - 1} cpu=${o.cpu}`)
     .with({ kind: "truncate" }, (o) => `truncate file ${o.file} cpu=${o.cpu}`)

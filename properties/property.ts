@@ -19,8 +19,8 @@ import {
 import { coalescing } from "./invariants/coalescing.js";
 import { freelistHygiene } from "./invariants/freelist-hygiene.js";
 import type { Invariant } from "./invariants/invariant.js";
-import { noLeaks } from "./invariants/no-leaks.js";
 import { minOrderFallback } from "./invariants/min-order-fallback.js";
+import { noLeaks } from "./invariants/no-leaks.js";
 import { watermarkSafety } from "./invariants/watermark-safety.js";
 import type { RunResult } from "./run-ops.js";
 import { MEDIUM_ZONE, SMALL_ZONE, TINY_ZONE } from "./test-zones.js";

@@ -6,4 +6,6 @@ export interface CommandContext {
   readonly err: (line: string) => void;
   /** Progress as the work goes; a line each when not a terminal. */
   readonly progress: (line: string) => void;
+  /** Is the progress stream a terminal (redraw one line) or a log (a line each)? Default: no. */
+  readonly interactive?: boolean;
 }

@@ -37,7 +37,12 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function onlyKnownFields(source: string, where: string, value: Record<string, unknown>, known: readonly string[]): void {
+function onlyKnownFields(
+  source: string,
+  where: string,
+  value: Record<string, unknown>,
+  known: readonly string[],
+): void {
   for (const key of Object.keys(value)) {
     if (!known.includes(key)) {
       throw new PolicyError(source, `${where}${key}: unknown field (known: ${known.join(", ")})`);
@@ -52,7 +57,8 @@ function optionalFunction(source: string, field: string, value: unknown): void {
 }
 
 function requiredBoolean(source: string, field: string, value: unknown): void {
-  if (typeof value !== "boolean") throw new PolicyError(source, `${field}: expected true or false, got ${describe(value)}`);
+  if (typeof value !== "boolean")
+    throw new PolicyError(source, `${field}: expected true or false, got ${describe(value)}`);
 }
 
 function validateSlowpath(source: string, value: unknown): void {
@@ -122,7 +128,11 @@ export function guardPolicy(policy: Policy, source: string): Policy {
     ...(slowpath.entryGfp
       ? {
           entryGfp: (request, h) =>
-            checkedGfp(source, "slowpath.entryGfp", call(source, "slowpath.entryGfp", () => slowpath.entryGfp?.(request, h))),
+            checkedGfp(
+              source,
+              "slowpath.entryGfp",
+              call(source, "slowpath.entryGfp", () => slowpath.entryGfp?.(request, h)),
+            ),
         }
       : {}),
     ...(slowpath.beforeReclaimOrCompaction
@@ -131,7 +141,10 @@ export function guardPolicy(policy: Policy, source: string): Policy {
             const hook = "slowpath.beforeReclaimOrCompaction";
             const decision = call(source, hook, () => slowpath.beforeReclaimOrCompaction?.(request, h));
             if (!DECISIONS.includes(decision as BeforeReclaimDecision)) {
-              throw new PolicyError(source, `${hook} returned ${describe(decision)}, expected one of ${DECISIONS.join(", ")}`);
+              throw new PolicyError(
+                source,
+                `${hook} returned ${describe(decision)}, expected one of ${DECISIONS.join(", ")}`,
+              );
             }
             return decision as BeforeReclaimDecision;
           },
@@ -140,7 +153,16 @@ export function guardPolicy(policy: Policy, source: string): Policy {
   };
   return {
     ...policy,
-    ...(folioGfp ? { folioGfp: (request, h) => checkedGfp(source, "folioGfp", call(source, "folioGfp", () => folioGfp(request, h))) } : {}),
+    ...(folioGfp
+      ? {
+          folioGfp: (request, h) =>
+            checkedGfp(
+              source,
+              "folioGfp",
+              call(source, "folioGfp", () => folioGfp(request, h)),
+            ),
+        }
+      : {}),
     ...(guardedSlowpath ? { slowpath: guardedSlowpath } : {}),
   };
 }

@@ -4,8 +4,8 @@ import { alignment } from "./alignment.js";
 import { boundedCompactionAcrossCalls, boundedCompactionPerCall } from "./bounded-compaction.js";
 import { coalescing } from "./coalescing.js";
 import { freelistHygiene } from "./freelist-hygiene.js";
-import { minOrderFallback } from "./min-order-fallback.js";
 import type { Invariant } from "./invariant.js";
+import { minOrderFallback } from "./min-order-fallback.js";
 import { noLeaks } from "./no-leaks.js";
 import { watermarkSafety } from "./watermark-safety.js";
 

@@ -35,7 +35,8 @@ export const minOrderFallback: Invariant = {
   id: ID,
   statement:
     "A page-cache folio allocation never fails at min_order while its memory is obtainable (free, on pcp lists, or reclaimable).",
-  source: "mm/filemap.c __filemap_get_folio() order loop; mm/page_alloc.c __alloc_pages_direct_reclaim(), __zone_watermark_ok()",
+  source:
+    "mm/filemap.c __filemap_get_folio() order loop; mm/page_alloc.c __alloc_pages_direct_reclaim(), __zone_watermark_ok()",
   check(ctx) {
     const out: Violation[] = [];
     for (const e of ctx.events) {

@@ -160,9 +160,11 @@ export function forkingServerPlan(shape: ForkingServerShape, seed: number): Scen
       b.walAppend("checkpoint", PAGEBLOCK_ORDER);
       b.read("checkpoint");
     }
-    // Old WAL segments are recycled once the checkpoint is done.
-    b.push("transactions", { kind: "truncate", file: WAL_FILE, cpu: b.cpu() });
-    b.walOffset = 0;
+    // Old WAL segments are recycled once the checkpoint is done, as the next transactions start.
+    if (cycle + 1 < shape.checkpoints) {
+      b.push("transactions", { kind: "truncate", file: WAL_FILE, cpu: b.cpu() });
+      b.walOffset = 0;
+    }
   }
   return b.steps;
 }

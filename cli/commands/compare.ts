@@ -1,0 +1,170 @@
+/**
+ * gfpcheck compare --scenario ID [--policies A,B,...] [--seed S] [--pages N] [--json]
+ *
+ * Runs one scenario under several policies and shows the figures side by side: the plain-text
+ * table (for a patch email), the contract JSON, and an HTML page with charts.
+ */
+
+import { join } from "node:path";
+import { BUILTIN_POLICIES } from "../../model/policies/index.js";
+import type { Policy } from "../../model/policies/policy.js";
+import { type Comparison, compareScenario, comparisonJson } from "../../properties/scenarios/compare.js";
+import {
+  type ForkingServerShape,
+  FULL_SCALE,
+  forkingServerScenario,
+} from "../../properties/scenarios/forking-server-checkpoint.js";
+import { SCENARIOS, scenarioById } from "../../properties/scenarios/index.js";
+import type { Scenario } from "../../properties/scenarios/scenario.js";
+import { intFlag, type ParsedArgs, parseArgs, UsageError } from "../args.js";
+import { resolvePolicy } from "../policy-file.js";
+import { isInteractive } from "../progress.js";
+import { comparisonHtml } from "../report/comparison-html.js";
+import { comparisonTable, settingOf, wrapText } from "../report/comparison-table.js";
+import { writeReportFile } from "../write-report.js";
+import type { CommandContext } from "./context.js";
+
+export const DEFAULT_SCENARIO_SEED = 1;
+/** The smallest zone --pages allows: eight pageblocks, enough for every migratetype to have one. */
+export const MIN_PAGES = 4096;
+export const MAX_PAGES = 1 << 20;
+
+export const COMPARE_HELP = `gfpcheck compare — one scenario under several policies, side by side
+
+Usage: gfpcheck compare --scenario ID [--policies A,B,...] [--seed S] [--pages N] [--json]
+
+  --scenario ID        the workload: ${SCENARIOS.map((s) => s.id).join(", ")}
+${wrapText(
+  "built-in policy ids or policy files, comma-separated (default: every built-in: " +
+    `${BUILTIN_POLICIES.map((p) => p.id).join(", ")}). baseline always runs, and first: every other ` +
+    "figure is read against it",
+  94,
+  "  --policies A,B,...   ",
+  " ".repeat(23),
+).join("\n")}
+  --seed S             the workload's seed; the same seed gives byte-identical output
+                       (default ${DEFAULT_SCENARIO_SEED})
+  --pages N            a smaller zone for a quick look: N pages, a power of two from ${MIN_PAGES}
+                       (default ${FULL_SCALE.nrPages}); connections, transactions and checkpoint writes
+                       shrink with it
+  --json               print the figures as JSON instead of the table:
+                       { scenario, seed, policies: [ { policy, relativeThroughput, counters } ] }
+
+Throughput is relative to baseline and comes from the cost model in
+properties/scenarios/cost-model.ts (CPU ns per unit of work, none fitted to a benchmark).
+The full-size scenario takes about five seconds per policy.
+
+Writes reports/compare-<scenario>.txt (the table, ready to paste into an email), .json and
+.html (charts: folio orders obtained, cost per page written, compactions and drain_all_pages()
+over the run).
+Exit code: 0 done, 2 bad usage (an unknown scenario or policy, a policy file that does not load).`;
+
+/** Scenarios that can be run on a smaller (or larger) zone, by id. */
+const SCALABLE: Readonly<Record<string, (nrPages: number) => Scenario>> = {
+  "forking-server-checkpoint": (nrPages) => forkingServerScenario(scaledForkingServer(nrPages)),
+};
+
+/**
+ * The forking-server workload on a zone of `nrPages`: everything that is a count of work
+ * (connections, transactions, checkpoint writes) scales with the zone, so the small run keeps
+ * the full run's proportions (a checkpoint writes half the zone) and runs proportionally faster.
+ */
+export function scaledForkingServer(nrPages: number): ForkingServerShape {
+  const scale = (n: number) => Math.max(1, Math.round((n * nrPages) / FULL_SCALE.nrPages));
+  return {
+    ...FULL_SCALE,
+    nrPages,
+    backends: scale(FULL_SCALE.backends),
+    transactionsPerCycle: scale(FULL_SCALE.transactionsPerCycle),
+    checkpointWrites: scale(FULL_SCALE.checkpointWrites),
+  };
+}
+
+/** --pages N: a power of two in [MIN_PAGES, MAX_PAGES], or undefined for the scenario's own size. */
+export function pagesFlag(args: ParsedArgs): number | undefined {
+  if (!args.flags.has("pages")) return undefined;
+  const pages = intFlag(args, "pages", FULL_SCALE.nrPages, MIN_PAGES, MAX_PAGES);
+  if ((pages & (pages - 1)) !== 0) throw new UsageError(`--pages: expected a power of two, got ${pages}`);
+  return pages;
+}
+
+/** A scenario by id, on a zone of `pages` when given. */
+export function scenarioFor(id: string, pages: number | undefined): Scenario {
+  const scenario = scenarioById(id);
+  if (scenario === undefined) {
+    throw new UsageError(`unknown scenario "${id}" (known: ${SCENARIOS.map((s) => s.id).join(", ")})`);
+  }
+  if (pages === undefined) return scenario;
+  const scaled = SCALABLE[id];
+  if (scaled === undefined) throw new UsageError(`scenario "${id}" cannot be run with --pages`);
+  return scaled(pages);
+}
+
+/** --policies A,B,...: each a built-in id or a policy file; no empty entries, no id twice. */
+export async function policiesFlag(text: string, root: string): Promise<Policy[]> {
+  const policies: Policy[] = [];
+  for (const entry of text.split(",").map((s) => s.trim())) {
+    if (entry === "") throw new UsageError(`--policies: an empty entry in "${text}" (expected A,B,...)`);
+    const policy = await resolvePolicy(entry, root);
+    if (policies.some((p) => p.id === policy.id)) throw new UsageError(`--policies: policy "${policy.id}" given twice`);
+    policies.push(policy);
+  }
+  return policies;
+}
+
+export async function compareCommand(argv: readonly string[], ctx: CommandContext): Promise<number> {
+  const args = parseArgs(
+    argv,
+    [
+      { name: "scenario", kind: "string" },
+      { name: "policies", kind: "string" },
+      { name: "seed", kind: "string" },
+      { name: "pages", kind: "string" },
+      { name: "json", kind: "boolean" },
+    ],
+    "compare",
+  );
+  if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
+  const scenarioId = args.flags.get("scenario")?.[0];
+  if (scenarioId === undefined) {
+    throw new UsageError(`--scenario is required (known: ${SCENARIOS.map((s) => s.id).join(", ")})`);
+  }
+  const seed = intFlag(args, "seed", DEFAULT_SCENARIO_SEED, -(2 ** 31), 2 ** 31 - 1);
+  const scenario = scenarioFor(scenarioId, pagesFlag(args));
+  const policiesText = args.flags.get("policies")?.[0];
+  const policies = policiesText === undefined ? [...BUILTIN_POLICIES] : await policiesFlag(policiesText, ctx.root);
+  const count = policies.some((p) => p.id === "baseline") ? policies.length : policies.length + 1;
+  ctx.progress(`compare: ${scenario.id} under ${count} policies (seed ${seed})...`);
+  const comparison = compareScenario(scenario, policies, seed);
+  if (isInteractive(ctx)) ctx.progress("");
+  const files = writeComparisonReports(comparison, scenario, policies, ctx.root);
+  if (args.booleans.has("json")) ctx.out(comparisonJsonText(comparison).trimEnd());
+  else {
+    ctx.out(comparisonTable(comparison, settingOf(scenario, policies)).trimEnd());
+    ctx.out("");
+    ctx.out(`reports written: ${files.join(", ")}`);
+  }
+  return 0;
+}
+
+export function comparisonJsonText(comparison: Comparison): string {
+  return `${JSON.stringify(comparisonJson(comparison), null, 2)}\n`;
+}
+
+/** reports/compare-<scenario>.{txt,json,html}; returns their paths relative to the root. */
+function writeComparisonReports(
+  comparison: Comparison,
+  scenario: Scenario,
+  policies: readonly Policy[],
+  root: string,
+): string[] {
+  const setting = settingOf(scenario, policies);
+  const base = join("reports", `compare-${scenario.id}`);
+  const files: [string, string][] = [
+    [`${base}.txt`, comparisonTable(comparison, setting)],
+    [`${base}.json`, comparisonJsonText(comparison)],
+    [`${base}.html`, comparisonHtml(comparison, setting)],
+  ];
+  for (const [file, text] of files) writeReportFile(join(root, file), text);
+  return files.map(([file]) => file);
+}
