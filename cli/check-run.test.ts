@@ -1,20 +1,14 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { baseline } from "../model/policies/baseline.js";
 import type { Policy } from "../model/policies/policy.js";
 import { propertyById } from "../properties/registry.js";
 import { checkReportJson, isUnexpected, regressionDir, reportExitCode, runCheck } from "./check-run.js";
-import { removeRoot, tempRoot } from "./test-support/capture.js";
+import { tempRoots } from "./test-support/capture.js";
 import { checkReportShapeProblems } from "./test-support/report-shape.js";
 
-const roots: string[] = [];
-function root(): string {
-  const dir = tempRoot("gfpcheck-check-run-");
-  roots.push(dir);
-  return dir;
-}
-afterAll(() => roots.forEach(removeRoot));
+const root = tempRoots("gfpcheck-check-run-");
 
 const noLeaks = propertyById("no-leaks");
 const coalescing = propertyById("coalescing");

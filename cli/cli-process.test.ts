@@ -5,17 +5,11 @@
 
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { removeRoot, runGfpcheck, runGfpcheckAsync, tempRoot } from "./test-support/capture.js";
+import { describe, expect, it } from "vitest";
+import { runGfpcheck, runGfpcheckAsync, tempRoots } from "./test-support/capture.js";
 import { checkReportShapeProblems } from "./test-support/report-shape.js";
 
-const roots: string[] = [];
-function emptyDir(): string {
-  const dir = tempRoot("gfpcheck-process-");
-  roots.push(dir);
-  return dir;
-}
-afterAll(() => roots.forEach(removeRoot));
+const emptyDir = tempRoots("gfpcheck-process-");
 
 const SMALL = ["--policy", "baseline", "--property", "no-leaks", "--runs", "5", "--seed", "11"];
 const read = (dir: string, file: string) => readFileSync(join(dir, file), "utf8");

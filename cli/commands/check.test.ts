@@ -1,17 +1,11 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runCli } from "../main.js";
-import { captureContext, linesOf, removeRoot, tempRoot } from "../test-support/capture.js";
+import { captureContext, linesOf, tempRoots } from "../test-support/capture.js";
 import { checkReportShapeProblems } from "../test-support/report-shape.js";
 
-const roots: string[] = [];
-function root(): string {
-  const dir = tempRoot("gfpcheck-check-cmd-");
-  roots.push(dir);
-  return dir;
-}
-afterAll(() => roots.forEach(removeRoot));
+const root = tempRoots("gfpcheck-check-cmd-");
 
 const SMALL = ["--policy", "baseline", "--property", "no-leaks", "--runs", "3"];
 const REPORTS = ["check.json", "check.md", "check.html"];

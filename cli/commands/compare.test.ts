@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { FULL_SCALE } from "../../properties/scenarios/forking-server-checkpoint.js";
 import { runCli } from "../main.js";
-import { captureContext, linesOf, removeRoot, runGfpcheck, tempRoot } from "../test-support/capture.js";
+import { captureContext, linesOf, runGfpcheck, tempRoots } from "../test-support/capture.js";
 import { scaledForkingServer } from "./compare.js";
 
 // A 16 MiB zone: the same workload shape at an eighth of the work, about half a second a policy.
@@ -21,15 +21,7 @@ const COUNTER_KEYS = [
   "folioOrders",
 ];
 
-const roots: string[] = [];
-function root(): string {
-  const dir = tempRoot("gfpcheck-compare-");
-  roots.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of roots) removeRoot(dir);
-});
+const root = tempRoots("gfpcheck-compare-");
 
 async function compare(args: readonly string[], dir = root()) {
   const ctx = captureContext(dir);

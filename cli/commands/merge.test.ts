@@ -1,16 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../main.js";
-import { captureContext, removeRoot, tempRoot } from "../test-support/capture.js";
+import { captureContext, tempRoots } from "../test-support/capture.js";
 
-const roots: string[] = [];
-function root(): string {
-  const dir = tempRoot("gfpcheck-merge-");
-  roots.push(dir);
-  return dir;
-}
-afterAll(() => roots.forEach(removeRoot));
+const root = tempRoots("gfpcheck-merge-");
 
 /** Two properties, two seeds, three shards: every shard has units of both rows or one. */
 const RUN = [

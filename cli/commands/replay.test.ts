@@ -1,17 +1,11 @@
 import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runCli } from "../main.js";
-import { captureContext, REPO_ROOT, removeRoot, runGfpcheck, tempRoot } from "../test-support/capture.js";
+import { captureContext, REPO_ROOT, runGfpcheck, tempRoots } from "../test-support/capture.js";
 import { REPLAY_HELP, replayCommand } from "./replay.js";
 
-const roots: string[] = [];
-function root(): string {
-  const dir = tempRoot("gfpcheck-replay-");
-  roots.push(dir);
-  return dir;
-}
-afterAll(() => roots.forEach(removeRoot));
+const root = tempRoots("gfpcheck-replay-");
 
 const BOUNDED = "bounded-compaction--1725036e1650.json";
 /** A planted-fault case: skip-merge, caught by coalescing at step 2 of 3. */

@@ -1,23 +1,15 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { builtinPolicy } from "../../model/policies/index.js";
 import { runCli } from "../main.js";
-import { captureContext, linesOf, REPO_ROOT, removeRoot, tempRoot } from "../test-support/capture.js";
+import { captureContext, linesOf, REPO_ROOT, tempRoots } from "../test-support/capture.js";
 
 const EXAMPLE = join(REPO_ROOT, "cli", "examples", "wake-kcompactd-above-costly.ts");
 // A small budget: a few runs per property and the scenarios on a 16 MiB zone.
 const QUICK = ["--runs", "5", "--pages", "4096"];
 
-const roots: string[] = [];
-function root(): string {
-  const dir = tempRoot("gfpcheck-validate-");
-  roots.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of roots) removeRoot(dir);
-});
+const root = tempRoots("gfpcheck-validate-");
 
 async function validate(args: readonly string[], dir = root()) {
   const ctx = captureContext(dir);

@@ -11,14 +11,9 @@
 import { type CheckReport, type CheckResultRow, isUnexpected } from "../check-run.js";
 import { runSummary } from "./check-markdown.js";
 
-export function escapeHtml(text: string): string {
-  return text
-    .replaceAll("&", "&amp;")
-    .replaceAll("<", "&lt;")
-    .replaceAll(">", "&gt;")
-    .replaceAll('"', "&quot;")
-    .replaceAll("'", "&#39;");
-}
+import { escapeHtml } from "./escape.js";
+
+export { escapeHtml };
 
 /** Numbers in SVG attributes: short and stable. */
 function n(value: number): string {

@@ -16,6 +16,7 @@
 
 import { migratetypeName } from "../../model/migratetype.js";
 import { describeOp } from "../../properties/op-codec.js";
+import { escapeHtml } from "./escape.js";
 import {
   ALLOCATED,
   CELL_CLASSES,
@@ -29,14 +30,7 @@ import {
 import { describeOutcome, type Replay, type StateView } from "./replay-model.js";
 import { conclusion, violationLines } from "./replay-text.js";
 
-export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&#39;");
-}
+export { escapeHtml };
 
 /** One state's map: runs of cells over the shared table, the pageblock types, the marks. */
 export interface MapStateData {

@@ -5,6 +5,8 @@
  * a pixel so the same figures always give the same bytes. Every text is escaped.
  */
 
+import { escapeHtml as escapeXml } from "./escape.js";
+
 export interface Series {
   readonly name: string;
   /** One value per category (bars) or per point (lines). Non-finite values count as 0. */
@@ -56,14 +58,7 @@ const FONT = 'font-family="sans-serif" font-size="12"';
 const CHAR_WIDTH = 7;
 
 /** Escapes text for XML and HTML, attribute values included. */
-export function escapeXml(text: string): string {
-  return text
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&#39;");
-}
+export { escapeXml };
 
 /** A coordinate, rounded to a tenth of a pixel. */
 function px(x: number): string {

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterAll } from "vitest";
 import type { CommandContext } from "../commands/context.js";
 
 /** The repository root (the directory holding cli/). */
@@ -23,6 +24,20 @@ export function tempRoot(prefix = "gfpcheck-test-"): string {
 
 export function removeRoot(root: string): void {
   rmSync(root, { recursive: true, force: true });
+}
+
+/**
+ * A maker of empty temporary directories for one test file, all removed after its last test
+ * (call it at the top level of the file: it registers the afterAll hook).
+ */
+export function tempRoots(prefix: string): () => string {
+  const roots: string[] = [];
+  afterAll(() => roots.forEach(removeRoot));
+  return () => {
+    const dir = tempRoot(prefix);
+    roots.push(dir);
+    return dir;
+  };
 }
 
 export interface Captured {
