@@ -3,7 +3,7 @@
  * allocator, resolving each "free the k-th live allocation" against the replay's own live set.
  */
 
-import { initSystem, type System, type SystemConfig, step } from "../model/system.js";
+import { initSystem, type StepResult, type System, type SystemConfig, step } from "../model/system.js";
 import { MODEL_SCOPE, ReferenceAllocator } from "../properties/reference-allocator.js";
 import { type BenchOp, LiveSet } from "./trace.js";
 
@@ -49,6 +49,40 @@ export function replayModel(run: ModelRun, ops: readonly BenchOp[]): void {
     }
   }
   run.system = system;
+}
+
+/**
+ * Replays `ops` like replayModel() and counts the pages the model moved between the pcp lists
+ * and the buddy lists (mm_page_alloc_zone_locked + mm_page_pcpu_drain events): the work per op
+ * that grows with pcp batch and high. Untimed.
+ */
+export function countPageMoves(run: ModelRun, ops: readonly BenchOp[]): number {
+  let moves = 0;
+  const count = (events: StepResult["events"]) => {
+    for (const e of events) if (e.name === "mm_page_alloc_zone_locked" || e.name === "mm_page_pcpu_drain") moves++;
+  };
+  let system = run.system;
+  for (const op of ops) {
+    if (op.kind === "alloc") {
+      const result = step(system, op);
+      count(result.events);
+      system = result.system;
+      if (result.outcome.kind === "allocated") run.live.add(result.outcome.handle, op.order);
+      else run.allocFailures++;
+    } else if (op.kind === "free") {
+      const victim = run.live.take(op.pick);
+      if (victim === undefined) continue;
+      const result = step(system, { kind: "free", handle: victim.id, cpu: op.cpu });
+      count(result.events);
+      system = result.system;
+    } else {
+      const result = step(system, op);
+      count(result.events);
+      system = result.system;
+    }
+  }
+  run.system = system;
+  return moves;
 }
 
 export function replayReference(run: ReferenceRun, ops: readonly BenchOp[]): void {

@@ -1,11 +1,21 @@
 /**
  * Micro-benchmark: the model's persistent SparseArray (model/persistent/sparse-array.ts) against
  * Immutable.js List on the model's access pattern: a 2^20-slot map keyed by pfn, half full,
- * read and written at random pfns, every write making a new version.
+ * read and written at random pfns, every write making a new version. The last column makes a
+ * new version only every 64 writes, through each one's transient: a SparseArray edit session
+ * (as one model operation uses it) and Immutable's withMutations().
  */
 
 import { List } from "immutable";
-import { emptySparseArray, type SparseArray, sparseGet, sparseSet } from "../model/persistent/sparse-array.js";
+import {
+  emptySparseArray,
+  type SparseArray,
+  sparseEdit,
+  sparseEditDone,
+  sparseEditSet,
+  sparseGet,
+  sparseSet,
+} from "../model/persistent/sparse-array.js";
 import { mulberry32 } from "./trace.js";
 
 export interface StructureResult {
@@ -14,7 +24,11 @@ export interface StructureResult {
   readonly setNs: number;
   /** get then set of the same pfn, as buddy / pcp list updates do. */
   readonly updateNs: number;
+  /** set, 64 of them per new version (edit session / withMutations). */
+  readonly sessionSetNs: number;
 }
+
+const SESSION = 64;
 
 interface Entry {
   readonly order: number;
@@ -59,8 +73,17 @@ function benchSparse(w: ReturnType<typeof workload>): StructureResult {
       a = sparseSet(a, pfn, old === undefined ? w.values[0] : undefined);
     }
   });
+  a = array;
+  const sessionSetNs = timeNs(OPS, () => {
+    for (let start = 0; start < w.pfns.length; start += SESSION) {
+      const editor = sparseEdit(a);
+      const end = Math.min(start + SESSION, w.pfns.length);
+      for (let i = start; i < end; i++) sparseEditSet(editor, w.pfns[i] as number, w.values[i & 63]);
+      a = sparseEditDone(editor, a);
+    }
+  });
   if (sink < 0) console.log(sink);
-  return { name: "SparseArray (model)", getNs, setNs, updateNs };
+  return { name: "SparseArray (model)", getNs, setNs, updateNs, sessionSetNs };
 }
 
 function benchList(w: ReturnType<typeof workload>): StructureResult {
@@ -83,8 +106,17 @@ function benchList(w: ReturnType<typeof workload>): StructureResult {
       l = l.set(pfn, old === undefined ? w.values[0] : undefined);
     }
   });
+  l = list;
+  const sessionSetNs = timeNs(OPS, () => {
+    for (let start = 0; start < w.pfns.length; start += SESSION) {
+      const end = Math.min(start + SESSION, w.pfns.length);
+      l = l.withMutations((m) => {
+        for (let i = start; i < end; i++) m.set(w.pfns[i] as number, w.values[i & 63]);
+      });
+    }
+  });
   if (sink < 0) console.log(sink);
-  return { name: "Immutable.List 5.2.1", getNs, setNs, updateNs };
+  return { name: "Immutable.List 5.2.1", getNs, setNs, updateNs, sessionSetNs };
 }
 
 /** Warm-up round first, then the measured one; both structures see the same pfns. */

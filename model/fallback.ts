@@ -5,28 +5,35 @@
  *
  * This is where fragmentation comes from: an order-0 UNMOVABLE page-table allocation that finds
  * its own lists empty claims or pollutes a MOVABLE pageblock, and compaction cannot move it out.
+ *
+ * As in buddy.ts, each exported function that changes a zone is a shell over a `...Draft` twin
+ * working on a ZoneDraft (zone.ts), so one step copies the zone's structures once.
  */
 
 import { ALLOC_KSWAPD, ALLOC_NOFRAGMENT, type AllocFlags } from "./alloc-flags.js";
 import {
-  accountFreepages,
-  delPageFromFreeListAccounted,
-  expand,
-  moveToFreeList,
-  pageDelAndExpand,
-  rmqueueSmallest,
+  accountFreepagesDraft,
+  delPageFromFreeListAccountedDraft,
+  expandDraft,
+  moveToFreeListDraft,
+  pageDelAndExpandDraft,
+  rmqueueSmallestDraft,
   type Taken,
 } from "./buddy.js";
 import { type EventSink, emit } from "./events.js";
 import { MIGRATE_MOVABLE, MIGRATE_RECLAIMABLE, MIGRATE_UNMOVABLE, type Migratetype } from "./migratetype.js";
 import { sparseForEachInRange, sparseGet } from "./persistent/sparse-array.js";
 import {
-  changePageblockRange,
+  closeZoneDraft,
+  draftChangePageblockRange,
+  draftFields,
+  draftSetPageblockMigratetype,
   freeAreaNrFree,
   freeList,
   getPfnblockMigratetype,
+  openZoneDraft,
   pageblockNrPages,
-  setPageblockMigratetype,
+  type ZoneDraft,
   type ZoneState,
   zoneSpansPfn,
 } from "./zone.js";
@@ -73,20 +80,34 @@ export function findSuitableFallback(
   return -1;
 }
 
+/** The new watermark_boost after boost_watermark(), or undefined when the zone is not boosted. */
+function boostedWatermark(zone: ZoneState): number | undefined {
+  const config = zone.config;
+  if (config.watermarkBoostFactor === 0) return undefined;
+  // Don't bother in zones that are unlikely to produce results (tiny zones, kdump kernels).
+  if (pageblockNrPages(config) * 4 > config.nrPages) return undefined;
+  let maxBoost = Math.floor((zone.watermark.high * config.watermarkBoostFactor) / 10000);
+  if (maxBoost === 0) return undefined;
+  maxBoost = Math.max(pageblockNrPages(config), maxBoost);
+  return Math.min(zone.watermarkBoost + pageblockNrPages(config), maxBoost);
+}
+
 /**
  * mm/page_alloc.c boost_watermark(): after a fallback, raise the watermarks by a pageblock
  * (up to watermark_boost_factor of the high mark) so kswapd reclaims to undo the mixing.
  */
 export function boostWatermark(zone: ZoneState): { zone: ZoneState; boosted: boolean } {
-  const config = zone.config;
-  if (config.watermarkBoostFactor === 0) return { zone, boosted: false };
-  // Don't bother in zones that are unlikely to produce results (tiny zones, kdump kernels).
-  if (pageblockNrPages(config) * 4 > config.nrPages) return { zone, boosted: false };
-  let maxBoost = Math.floor((zone.watermark.high * config.watermarkBoostFactor) / 10000);
-  if (maxBoost === 0) return { zone, boosted: false };
-  maxBoost = Math.max(pageblockNrPages(config), maxBoost);
-  const watermarkBoost = Math.min(zone.watermarkBoost + pageblockNrPages(config), maxBoost);
+  const watermarkBoost = boostedWatermark(zone);
+  if (watermarkBoost === undefined) return { zone, boosted: false };
   return { zone: { ...zone, watermarkBoost }, boosted: true };
+}
+
+/** boost_watermark() on a draft; returns whether the zone was boosted. */
+export function boostWatermarkDraft(draft: ZoneDraft): boolean {
+  const watermarkBoost = boostedWatermark(draft.zone);
+  if (watermarkBoost === undefined) return false;
+  draftFields(draft).watermarkBoost = watermarkBoost;
+  return true;
 }
 
 /**
@@ -116,35 +137,40 @@ export function prepMoveFreepagesBlock(zone: ZoneState, pfn: number, probe: Page
   return { startPfn: start, freePages, movablePages: probe.movablePagesInRange(start, end) };
 }
 
+/** __move_freepages_block() on a draft; returns the pages moved. */
+export function moveFreepagesBlockDraft(draft: ZoneDraft, startPfn: number, newMt: Migratetype): number {
+  const end = startPfn + pageblockNrPages(draft.zone.config);
+  const heads: number[] = [];
+  sparseForEachInRange(draft.zone.freeBlocks, startPfn, end, (p) => {
+    heads.push(p);
+    return true;
+  });
+  let moved = 0;
+  for (const p of heads) {
+    if (sparseGet(draft.zone.freeBlocks, p) === undefined) continue;
+    moved += 1 << moveToFreeListDraft(draft, p, newMt);
+  }
+  return moved;
+}
+
 /** mm/page_alloc.c __move_freepages_block(): move every free block of the pageblock to another list. */
 export function moveFreepagesBlock(
   zone: ZoneState,
   startPfn: number,
   newMt: Migratetype,
 ): { zone: ZoneState; moved: number } {
-  const end = startPfn + pageblockNrPages(zone.config);
-  const heads: number[] = [];
-  sparseForEachInRange(zone.freeBlocks, startPfn, end, (p) => {
-    heads.push(p);
-    return true;
-  });
-  let next = zone;
-  let moved = 0;
-  for (const p of heads) {
-    const block = sparseGet(next.freeBlocks, p);
-    if (block === undefined) continue;
-    next = moveToFreeList(next, p, newMt);
-    moved += 1 << block.order;
-  }
-  return { zone: next, moved };
+  const draft = openZoneDraft(zone);
+  const moved = moveFreepagesBlockDraft(draft, startPfn, newMt);
+  return { zone: closeZoneDraft(draft), moved };
 }
 
 /**
  * mm/page_alloc.c try_to_claim_block(): take the whole pageblock for the requester's type when
  * it is free or "alike" enough; otherwise give up (6.15+; older kernels took one page here).
+ * On a draft; returns the pfn taken, or undefined.
  */
 function tryToClaimBlock(
-  zone: ZoneState,
+  draft: ZoneDraft,
   pfn: number,
   currentOrder: number,
   order: number,
@@ -153,26 +179,25 @@ function tryToClaimBlock(
   allocFlags: AllocFlags,
   probe: PageProbe,
   events: EventSink,
-): { zone: ZoneState; pfn: number | undefined } {
-  const config = zone.config;
+): number | undefined {
+  const config = draft.zone.config;
   // Take ownership for orders >= pageblock_order.
   if (currentOrder >= config.pageblockOrder) {
-    let next = delPageFromFreeListAccounted(zone, pfn);
-    if (!hasFault(config, "claim-keeps-pageblock-type")) next = changePageblockRange(next, pfn, currentOrder, startMt);
-    const expanded = expand(next, pfn, order, currentOrder, startMt);
-    return { zone: accountFreepages(expanded.zone, expanded.nrAdded, startMt), pfn };
+    delPageFromFreeListAccountedDraft(draft, pfn);
+    if (!hasFault(config, "claim-keeps-pageblock-type")) draftChangePageblockRange(draft, pfn, currentOrder, startMt);
+    const nrAdded = expandDraft(draft, pfn, order, currentOrder, startMt);
+    accountFreepagesDraft(draft, nrAdded, startMt);
+    return pfn;
   }
   // Boost watermarks so kswapd reclaims and future fallbacks get less likely; flag the zone so
   // rmqueue() wakes kswapd even if the node looks balanced overall. The boost stays even when
   // the claim below fails.
-  const boost = boostWatermark(zone);
-  let next = boost.zone;
-  if (boost.boosted) {
-    emit(events, { name: "boost_watermark", watermark_boost: next.watermarkBoost });
-    if ((allocFlags & ALLOC_KSWAPD) !== 0) next = { ...next, boostedWatermark: true };
+  if (boostWatermarkDraft(draft)) {
+    emit(events, { name: "boost_watermark", watermark_boost: draft.zone.watermarkBoost });
+    if ((allocFlags & ALLOC_KSWAPD) !== 0) draftFields(draft).boostedWatermark = true;
   }
-  const counts = prepMoveFreepagesBlock(next, pfn, probe);
-  if (counts === undefined) return { zone: next, pfn: undefined };
+  const counts = prepMoveFreepagesBlock(draft.zone, pfn, probe);
+  if (counts === undefined) return undefined;
   let alikePages: number;
   if (startMt === MIGRATE_MOVABLE) {
     alikePages = counts.movablePages;
@@ -183,11 +208,10 @@ function tryToClaimBlock(
   } else {
     alikePages = 0;
   }
-  if (counts.freePages + alikePages < 1 << (config.pageblockOrder - 1)) return { zone: next, pfn: undefined };
-  next = moveFreepagesBlock(next, counts.startPfn, startMt).zone;
-  if (!hasFault(config, "claim-keeps-pageblock-type")) next = setPageblockMigratetype(next, counts.startPfn, startMt);
-  const taken = rmqueueSmallest(next, order, startMt, events);
-  return taken ?? { zone: next, pfn: undefined };
+  if (counts.freePages + alikePages < 1 << (config.pageblockOrder - 1)) return undefined;
+  moveFreepagesBlockDraft(draft, counts.startPfn, startMt);
+  if (!hasFault(config, "claim-keeps-pageblock-type")) draftSetPageblockMigratetype(draft, counts.startPfn, startMt);
+  return rmqueueSmallestDraft(draft, order, startMt, events);
 }
 
 function extfrag(
@@ -210,6 +234,32 @@ function extfrag(
   });
 }
 
+/** __rmqueue_claim() on a draft: the pfn taken, or undefined (a failed claim may still have boosted). */
+export function rmqueueClaimDraft(
+  draft: ZoneDraft,
+  order: number,
+  startMt: Migratetype,
+  allocFlags: AllocFlags,
+  probe: PageProbe,
+  events: EventSink,
+): number | undefined {
+  const config = draft.zone.config;
+  // With ALLOC_NOFRAGMENT, do not take pages from other types' pageblocks below pageblock_order.
+  const minOrder =
+    order < config.pageblockOrder && (allocFlags & ALLOC_NOFRAGMENT) !== 0 ? config.pageblockOrder : order;
+  for (let current = config.maxPageOrder; current >= minOrder; current--) {
+    const fallbackMt = findSuitableFallback(draft.zone, current, startMt, true);
+    if (fallbackMt === -1) continue;
+    if (fallbackMt === -2) break;
+    const pfn = freeList(draft.zone, current, fallbackMt).head;
+    const claimed = tryToClaimBlock(draft, pfn, current, order, startMt, fallbackMt, allocFlags, probe, events);
+    if (claimed === undefined) continue;
+    extfrag(draft.zone, claimed, order, current, startMt, fallbackMt, events);
+    return claimed;
+  }
+  return undefined;
+}
+
 /**
  * mm/page_alloc.c __rmqueue_claim(): search from the largest order down (the largest free
  * block approximates the pageblock with the most free pages) for a block worth claiming.
@@ -223,23 +273,27 @@ export function rmqueueClaim(
   probe: PageProbe,
   events: EventSink,
 ): { zone: ZoneState; pfn: number | undefined } {
-  const config = zone.config;
-  // With ALLOC_NOFRAGMENT, do not take pages from other types' pageblocks below pageblock_order.
-  const minOrder =
-    order < config.pageblockOrder && (allocFlags & ALLOC_NOFRAGMENT) !== 0 ? config.pageblockOrder : order;
-  let next = zone;
-  for (let current = config.maxPageOrder; current >= minOrder; current--) {
-    const fallbackMt = findSuitableFallback(next, current, startMt, true);
-    if (fallbackMt === -1) continue;
-    if (fallbackMt === -2) break;
-    const pfn = freeList(next, current, fallbackMt).head;
-    const claimed = tryToClaimBlock(next, pfn, current, order, startMt, fallbackMt, allocFlags, probe, events);
-    next = claimed.zone;
-    if (claimed.pfn === undefined) continue;
-    extfrag(next, claimed.pfn, order, current, startMt, fallbackMt, events);
-    return { zone: next, pfn: claimed.pfn };
+  const draft = openZoneDraft(zone);
+  const pfn = rmqueueClaimDraft(draft, order, startMt, allocFlags, probe, events);
+  return { zone: closeZoneDraft(draft), pfn };
+}
+
+/** __rmqueue_steal() on a draft: the pfn taken, or undefined. */
+export function rmqueueStealDraft(
+  draft: ZoneDraft,
+  order: number,
+  startMt: Migratetype,
+  events: EventSink,
+): number | undefined {
+  for (let current = order; current <= draft.zone.config.maxPageOrder; current++) {
+    const fallbackMt = findSuitableFallback(draft.zone, current, startMt, false);
+    if (fallbackMt === -1 || fallbackMt === -2) continue;
+    const pfn = freeList(draft.zone, current, fallbackMt).head;
+    pageDelAndExpandDraft(draft, pfn, order, current, fallbackMt);
+    extfrag(draft.zone, pfn, order, current, startMt, fallbackMt, events);
+    return pfn;
   }
-  return { zone: next, pfn: undefined };
+  return undefined;
 }
 
 /**
@@ -252,19 +306,46 @@ export function rmqueueSteal(
   startMt: Migratetype,
   events: EventSink,
 ): Taken | undefined {
-  for (let current = order; current <= zone.config.maxPageOrder; current++) {
-    const fallbackMt = findSuitableFallback(zone, current, startMt, false);
-    if (fallbackMt === -1 || fallbackMt === -2) continue;
-    const pfn = freeList(zone, current, fallbackMt).head;
-    const next = pageDelAndExpand(zone, pfn, order, current, fallbackMt);
-    extfrag(next, pfn, order, current, startMt, fallbackMt, events);
-    return { zone: next, pfn };
-  }
-  return undefined;
+  const draft = openZoneDraft(zone);
+  const pfn = rmqueueStealDraft(draft, order, startMt, events);
+  const next = closeZoneDraft(draft);
+  return pfn === undefined ? undefined : { zone: next, pfn };
 }
 
 /** enum rmqueue_mode: where rmqueue_bulk() found pages last, so the next call starts there. */
 export type RmqueueMode = "normal" | "claim" | "steal";
+
+/** What __rmqueue() found on a draft: the pfn (or undefined) and the mode to start from next time. */
+export interface RmqueueTaken {
+  readonly pfn: number | undefined;
+  readonly mode: RmqueueMode;
+}
+
+/** __rmqueue() on a draft. */
+export function rmqueueFromFreeListsDraft(
+  draft: ZoneDraft,
+  order: number,
+  mt: Migratetype,
+  allocFlags: AllocFlags,
+  mode: RmqueueMode,
+  probe: PageProbe,
+  events: EventSink,
+): RmqueueTaken {
+  if (mode === "normal") {
+    const pfn = rmqueueSmallestDraft(draft, order, mt, events);
+    if (pfn !== undefined) return { pfn, mode };
+  }
+  if (mode === "normal" || mode === "claim") {
+    const pfn = rmqueueClaimDraft(draft, order, mt, allocFlags, probe, events);
+    // Replenished the preferred free list: back to normal mode.
+    if (pfn !== undefined) return { pfn, mode: "normal" };
+  }
+  if ((allocFlags & ALLOC_NOFRAGMENT) === 0) {
+    const pfn = rmqueueStealDraft(draft, order, mt, events);
+    if (pfn !== undefined) return { pfn, mode: "steal" };
+  }
+  return { pfn: undefined, mode };
+}
 
 /** mm/page_alloc.c __rmqueue(): own lists, then claim, then steal (unless ALLOC_NOFRAGMENT). */
 export function rmqueueFromFreeLists(
@@ -276,20 +357,7 @@ export function rmqueueFromFreeLists(
   probe: PageProbe,
   events: EventSink,
 ): { zone: ZoneState; pfn: number | undefined; mode: RmqueueMode } {
-  let next = zone;
-  if (mode === "normal") {
-    const taken = rmqueueSmallest(next, order, mt, events);
-    if (taken) return { zone: taken.zone, pfn: taken.pfn, mode };
-  }
-  if (mode === "normal" || mode === "claim") {
-    const claimed = rmqueueClaim(next, order, mt, allocFlags, probe, events);
-    next = claimed.zone;
-    // Replenished the preferred free list: back to normal mode.
-    if (claimed.pfn !== undefined) return { zone: next, pfn: claimed.pfn, mode: "normal" };
-  }
-  if ((allocFlags & ALLOC_NOFRAGMENT) === 0) {
-    const stolen = rmqueueSteal(next, order, mt, events);
-    if (stolen) return { zone: stolen.zone, pfn: stolen.pfn, mode: "steal" };
-  }
-  return { zone: next, pfn: undefined, mode };
+  const draft = openZoneDraft(zone);
+  const taken = rmqueueFromFreeListsDraft(draft, order, mt, allocFlags, mode, probe, events);
+  return { zone: closeZoneDraft(draft), pfn: taken.pfn, mode: taken.mode };
 }

@@ -2,6 +2,10 @@
  * The freelist level of mm/page_alloc.c: rmqueue(), get_page_from_freelist(), the free entry
  * points, the highatomic reserve, and the zone as boot leaves it. The allocation state machine
  * built on top (fast path, slow path) is in alloc-pages.ts and slowpath.ts.
+ *
+ * Every exported function here runs its whole operation on one ZoneDraft (zone.ts) and returns
+ * the closed draft: an allocation or a free copies the zone's structures once, however many
+ * pages it moves between the pcp and the buddy lists.
  */
 
 import {
@@ -15,21 +19,25 @@ import {
   ALLOC_WMARK_MIN,
   type AllocFlags,
 } from "./alloc-flags.js";
-import { type CaptureControl, moveToFreeList, rmqueueSmallest, splitLargeBuddy } from "./buddy.js";
+import { type CaptureControl, moveToFreeListDraft, rmqueueSmallestDraft, splitLargeBuddyDraft } from "./buddy.js";
 import { type EventSink, emit } from "./events.js";
-import { moveFreepagesBlock, type PageProbe, rmqueueFromFreeLists } from "./fallback.js";
+import { moveFreepagesBlockDraft, type PageProbe, rmqueueFromFreeListsDraft } from "./fallback.js";
 import { MIGRATE_HIGHATOMIC, type Migratetype, migratetypeIsMergeable } from "./migratetype.js";
-import { freeToPcp, rmqueuePcplist } from "./pcp.js";
+import { freeToPcpDraft, rmqueuePcplistDraft } from "./pcp.js";
 import { pcpAllowedOrder } from "./pcp-index.js";
 import { zoneWatermarkFast } from "./watermark.js";
 import {
-  changePageblockRange,
+  closeZoneDraft,
+  draftChangePageblockRange,
+  draftFields,
   emptyZone,
   freeList,
   getPfnblockMigratetype,
+  openZoneDraft,
   pageblockNrPages,
   wmarkPages,
   type ZoneConfigInput,
+  type ZoneDraft,
   type ZoneState,
 } from "./zone.js";
 import { hasFault } from "./zone-config.js";
@@ -46,15 +54,16 @@ export function bootZone(input: ZoneConfigInput = {}): ZoneState {
   // Planted faults are switched on once boot is done, like fail_page_alloc through debugfs:
   // a broken mechanism should show up in the ops under test, not in the starting state.
   const faults = input.faults ?? [];
-  let zone = emptyZone({ ...input, faults: [] });
-  const { nrPages, maxPageOrder } = zone.config;
+  const draft = openZoneDraft(emptyZone({ ...input, faults: [] }));
+  const { nrPages, maxPageOrder } = draft.zone.config;
   // mm/memblock.c __free_pages_memory(): the largest order the start is aligned to, that fits.
   for (let start = 0; start < nrPages; ) {
     let order = Math.min(maxPageOrder, start === 0 ? maxPageOrder : Math.log2(start & -start));
     while (start + (1 << order) > nrPages) order--;
-    zone = splitLargeBuddy(zone, start, order, true);
+    splitLargeBuddyDraft(draft, start, order, true);
     start += 1 << order;
   }
+  const zone = closeZoneDraft(draft);
   return faults.length === 0 ? zone : { ...zone, config: { ...zone.config, faults } };
 }
 
@@ -67,27 +76,47 @@ export interface RmqueueResult {
 
 /** mm/page_alloc.c rmqueue_buddy(): under the zone lock, with the highatomic reserve when allowed. */
 function rmqueueBuddy(
-  zone: ZoneState,
+  draft: ZoneDraft,
   order: number,
   allocFlags: AllocFlags,
   mt: Migratetype,
   probe: PageProbe,
   events: EventSink,
-): { zone: ZoneState; pfn: number | undefined } {
+): number | undefined {
   emit(events, { name: "zone_lock", caller: "rmqueue_buddy" });
   if ((allocFlags & ALLOC_HIGHATOMIC) !== 0) {
-    const taken = rmqueueSmallest(zone, order, MIGRATE_HIGHATOMIC, events);
-    if (taken) return taken;
+    const pfn = rmqueueSmallestDraft(draft, order, MIGRATE_HIGHATOMIC, events);
+    if (pfn !== undefined) return pfn;
   }
-  const taken = rmqueueFromFreeLists(zone, order, mt, allocFlags, "normal", probe, events);
-  if (taken.pfn !== undefined) return taken;
+  const taken = rmqueueFromFreeListsDraft(draft, order, mt, allocFlags, "normal", probe, events);
+  if (taken.pfn !== undefined) return taken.pfn;
   // Failing now is worse than failing a high-order atomic allocation later: let OOM handling
   // and non-blocking requests into the highatomic reserve.
   if ((allocFlags & (ALLOC_OOM | ALLOC_NON_BLOCK)) !== 0) {
-    const reserve = rmqueueSmallest(taken.zone, order, MIGRATE_HIGHATOMIC, events);
-    if (reserve) return reserve;
+    const pfn = rmqueueSmallestDraft(draft, order, MIGRATE_HIGHATOMIC, events);
+    if (pfn !== undefined) return pfn;
   }
-  return { zone: taken.zone, pfn: undefined };
+  return undefined;
+}
+
+/** rmqueue() on a draft: the pfn taken (or undefined) and whether kswapd must be woken for the boost. */
+function rmqueueDraft(
+  draft: ZoneDraft,
+  order: number,
+  allocFlags: AllocFlags,
+  mt: Migratetype,
+  cpu: number,
+  probe: PageProbe,
+  events: EventSink,
+): { pfn: number | undefined; wakeKswapdForBoost: boolean } {
+  let pfn: number | undefined;
+  if (pcpAllowedOrder(draft.zone.config, order)) {
+    pfn = rmqueuePcplistDraft(draft, order, mt, allocFlags, cpu, probe, events);
+  }
+  if (pfn === undefined) pfn = rmqueueBuddy(draft, order, allocFlags, mt, probe, events);
+  const wakeKswapdForBoost = (allocFlags & ALLOC_KSWAPD) !== 0 && draft.zone.boostedWatermark;
+  if (wakeKswapdForBoost) draftFields(draft).boostedWatermark = false;
+  return { pfn, wakeKswapdForBoost };
 }
 
 /** mm/page_alloc.c rmqueue(): the pcp list for small orders, else (or when that fails) the buddy lists. */
@@ -100,21 +129,36 @@ export function rmqueue(
   probe: PageProbe,
   events: EventSink,
 ): RmqueueResult {
-  let next = zone;
-  let pfn: number | undefined;
-  if (pcpAllowedOrder(zone.config, order)) {
-    const fromPcp = rmqueuePcplist(next, order, mt, allocFlags, cpu, probe, events);
-    next = fromPcp.zone;
-    pfn = fromPcp.pfn;
+  const draft = openZoneDraft(zone);
+  const taken = rmqueueDraft(draft, order, allocFlags, mt, cpu, probe, events);
+  return { zone: closeZoneDraft(draft), pfn: taken.pfn, wakeKswapdForBoost: taken.wakeKswapdForBoost };
+}
+
+/** reserve_highatomic_pageblock() on a draft. */
+function reserveHighatomicPageblockDraft(draft: ZoneDraft, pfn: number, order: number, events: EventSink): void {
+  const config = draft.zone.config;
+  const nrPb = pageblockNrPages(config);
+  // Minimum one pageblock, maximum roughly 1% of the zone; none if 1% is below a pageblock.
+  if (Math.floor(config.nrPages / 100) < nrPb) return;
+  const maxManaged = Math.ceil(Math.floor(config.nrPages / 100) / nrPb) * nrPb;
+  if (draft.zone.nrReservedHighatomic >= maxManaged) return;
+  emit(events, { name: "zone_lock", caller: "highatomic" });
+  const mt = getPfnblockMigratetype(draft.zone, pfn);
+  if (!migratetypeIsMergeable(mt)) return;
+  if (order < config.pageblockOrder) {
+    const start = pfn & ~(nrPb - 1);
+    moveFreepagesBlockDraft(draft, start, MIGRATE_HIGHATOMIC);
+    draftChangePageblockRange(draft, start, config.pageblockOrder, MIGRATE_HIGHATOMIC);
+    draftFields(draft).nrReservedHighatomic += nrPb;
+  } else {
+    draftChangePageblockRange(draft, pfn, order, MIGRATE_HIGHATOMIC);
+    draftFields(draft).nrReservedHighatomic += 1 << order;
   }
-  if (pfn === undefined) {
-    const fromBuddy = rmqueueBuddy(next, order, allocFlags, mt, probe, events);
-    next = fromBuddy.zone;
-    pfn = fromBuddy.pfn;
-  }
-  const wakeKswapdForBoost = (allocFlags & ALLOC_KSWAPD) !== 0 && next.boostedWatermark;
-  if (wakeKswapdForBoost) next = { ...next, boostedWatermark: false };
-  return { zone: next, pfn, wakeKswapdForBoost };
+  emit(events, {
+    name: "reserve_highatomic_pageblock",
+    pfn,
+    nr_reserved_highatomic: draft.zone.nrReservedHighatomic,
+  });
 }
 
 /**
@@ -122,27 +166,9 @@ export function rmqueue(
  * allocation, reserve its pageblock (up to ~1% of the zone) for future ones.
  */
 export function reserveHighatomicPageblock(zone: ZoneState, pfn: number, order: number, events: EventSink): ZoneState {
-  const config = zone.config;
-  const nrPb = pageblockNrPages(config);
-  // Minimum one pageblock, maximum roughly 1% of the zone; none if 1% is below a pageblock.
-  if (Math.floor(config.nrPages / 100) < nrPb) return zone;
-  const maxManaged = Math.ceil(Math.floor(config.nrPages / 100) / nrPb) * nrPb;
-  if (zone.nrReservedHighatomic >= maxManaged) return zone;
-  emit(events, { name: "zone_lock", caller: "highatomic" });
-  const mt = getPfnblockMigratetype(zone, pfn);
-  if (!migratetypeIsMergeable(mt)) return zone;
-  let next: ZoneState;
-  if (order < config.pageblockOrder) {
-    const start = pfn & ~(nrPb - 1);
-    next = moveFreepagesBlock(zone, start, MIGRATE_HIGHATOMIC).zone;
-    next = changePageblockRange(next, start, config.pageblockOrder, MIGRATE_HIGHATOMIC);
-    next = { ...next, nrReservedHighatomic: next.nrReservedHighatomic + nrPb };
-  } else {
-    next = changePageblockRange(zone, pfn, order, MIGRATE_HIGHATOMIC);
-    next = { ...next, nrReservedHighatomic: next.nrReservedHighatomic + (1 << order) };
-  }
-  emit(events, { name: "reserve_highatomic_pageblock", pfn, nr_reserved_highatomic: next.nrReservedHighatomic });
-  return next;
+  const draft = openZoneDraft(zone);
+  reserveHighatomicPageblockDraft(draft, pfn, order, events);
+  return closeZoneDraft(draft);
 }
 
 /**
@@ -163,15 +189,17 @@ export function unreserveHighatomicPageblock(
     const pfn = freeList(zone, order, MIGRATE_HIGHATOMIC).head;
     if (pfn === -1) continue;
     const size = Math.min(Math.max(nrPb, 1 << order), zone.nrReservedHighatomic);
-    let next: ZoneState = { ...zone, nrReservedHighatomic: zone.nrReservedHighatomic - size };
+    // Each attempt starts again from `zone`: a pageblock that had nothing to move leaves no trace.
+    const draft = openZoneDraft(zone);
+    draftFields(draft).nrReservedHighatomic = zone.nrReservedHighatomic - size;
     let moved: number;
     if (order < config.pageblockOrder) {
       const start = pfn & ~(nrPb - 1);
-      const result = moveFreepagesBlock(next, start, mt);
-      next = changePageblockRange(result.zone, start, config.pageblockOrder, mt);
-      moved = result.moved;
+      moved = moveFreepagesBlockDraft(draft, start, mt);
+      draftChangePageblockRange(draft, start, config.pageblockOrder, mt);
     } else {
-      next = changePageblockRange(moveToFreeList(next, pfn, mt), pfn, order, mt);
+      moveToFreeListDraft(draft, pfn, mt);
+      draftChangePageblockRange(draft, pfn, order, mt);
       moved = 1;
     }
     if (moved > 0) {
@@ -179,10 +207,11 @@ export function unreserveHighatomicPageblock(
         name: "unreserve_highatomic_pageblock",
         pfn,
         migratetype: mt,
-        nr_reserved_highatomic: next.nrReservedHighatomic,
+        nr_reserved_highatomic: draft.zone.nrReservedHighatomic,
       });
-      return { zone: next, unreserved: true };
+      return { zone: closeZoneDraft(draft), unreserved: true };
     }
+    closeZoneDraft(draft);
   }
   return { zone, unreserved: false };
 }
@@ -212,27 +241,27 @@ export interface FreelistResult {
 export function getPageFromFreelist(zone: ZoneState, request: FreelistRequest, events: EventSink): FreelistResult {
   const { order, migratetype, cpu, probe } = request;
   let allocFlags = request.allocFlags;
-  let next = zone;
+  const draft = openZoneDraft(zone);
   let wakeKswapdForBoost = false;
   for (;;) {
+    const next = draft.zone;
     const mark = wmarkPages(next, WMARK_NAMES[allocFlags & ALLOC_WMARK_MASK] ?? "min");
     const watermarkOk =
       (allocFlags & ALLOC_NO_WATERMARKS) !== 0 ||
       zoneWatermarkFast(next, order, mark, allocFlags) ||
       ((allocFlags & ALLOC_WMARK_MASK) === ALLOC_WMARK_MIN && hasFault(next.config, "slowpath-skips-watermark"));
     if (watermarkOk) {
-      const taken = rmqueue(next, order, allocFlags, migratetype, cpu, probe, events);
-      next = taken.zone;
+      const taken = rmqueueDraft(draft, order, allocFlags, migratetype, cpu, probe, events);
       wakeKswapdForBoost ||= taken.wakeKswapdForBoost;
       if (taken.pfn !== undefined) {
-        if ((allocFlags & ALLOC_HIGHATOMIC) !== 0) next = reserveHighatomicPageblock(next, taken.pfn, order, events);
+        if ((allocFlags & ALLOC_HIGHATOMIC) !== 0) reserveHighatomicPageblockDraft(draft, taken.pfn, order, events);
         emit(events, { name: "get_page_from_freelist", order, alloc_flags: allocFlags, migratetype, pfn: taken.pfn });
-        return { zone: next, pfn: taken.pfn, wakeKswapdForBoost };
+        return { zone: closeZoneDraft(draft), pfn: taken.pfn, wakeKswapdForBoost };
       }
     }
     if ((allocFlags & ALLOC_NOFRAGMENT) === 0 || request.defragMode === true) {
       emit(events, { name: "get_page_from_freelist", order, alloc_flags: allocFlags, migratetype, pfn: -1 });
-      return { zone: next, pfn: undefined, wakeKswapdForBoost };
+      return { zone: closeZoneDraft(draft), pfn: undefined, wakeKswapdForBoost };
     }
     allocFlags &= ~ALLOC_NOFRAGMENT;
   }
@@ -254,8 +283,13 @@ export function freePages(
   const wrong = hasFault(zone.config, "free-wrong-pfn") && allocatedPfn + 1 < zone.config.nrPages;
   const pfn = wrong ? allocatedPfn + 1 : allocatedPfn;
   emit(events, { name: "mm_page_free", pfn, order });
-  const counted = byCompaction ? zone : { ...zone, pagesFreed: zone.pagesFreed + (1 << order) };
-  if (pcpAllowedOrder(zone.config, order)) return freeToPcp(counted, pfn, order, cpu, events, capc);
-  emit(events, { name: "zone_lock", caller: "free_one_page" });
-  return splitLargeBuddy(counted, pfn, order, false, capc, events);
+  const draft = openZoneDraft(zone);
+  if (!byCompaction) draftFields(draft).pagesFreed += 1 << order;
+  if (pcpAllowedOrder(zone.config, order)) {
+    freeToPcpDraft(draft, pfn, order, cpu, events, capc);
+  } else {
+    emit(events, { name: "zone_lock", caller: "free_one_page" });
+    splitLargeBuddyDraft(draft, pfn, order, false, capc, events);
+  }
+  return closeZoneDraft(draft);
 }

@@ -9,6 +9,7 @@ import type { PageProbe } from "./fallback.js";
 import { MIGRATE_MOVABLE, type Migratetype } from "./migratetype.js";
 import { EMPTY_LIST, type Linked, type ListHead, listAddHead, listDelete, listIds } from "./persistent/linked-list.js";
 import {
+  emptyGrowingSparseArray,
   emptySparseArray,
   type SparseArray,
   sparseForEachInRange,
@@ -50,17 +51,36 @@ export interface PageOwners {
   readonly lru: ListHead;
 }
 
-/** Handles are never reused within a run; 2^30 of them outlast any generated sequence. */
+/**
+ * Handles are never reused within a run; 2^30 of them outlast any generated sequence. They are
+ * handed out 1, 2, 3...: the tables keyed by handle are growing tries (sparse-array.ts), as
+ * deep as the handles used so far need (3 levels for the first 32768) rather than the 6 that
+ * 2^30 would take from the start.
+ */
 const HANDLE_CAPACITY = 1 << 30;
 
+/**
+ * Every PageOwners is built here, as one object literal: V8 copies a literal fast, but a spread
+ * of a spread (`{ ...owners, ... }` step after step) on a slow path.
+ */
+function makeOwners(
+  byHandle: SparseArray<Allocation>,
+  byPfn: SparseArray<number>,
+  nextHandle: number,
+  lruNodes: SparseArray<Linked>,
+  lru: ListHead,
+): PageOwners {
+  return { byHandle, byPfn, nextHandle, lruNodes, lru };
+}
+
 export function emptyPageOwners(nrPages: number): PageOwners {
-  return {
-    byHandle: emptySparseArray(HANDLE_CAPACITY),
-    byPfn: emptySparseArray(nrPages),
-    nextHandle: 1,
-    lruNodes: emptySparseArray(HANDLE_CAPACITY),
-    lru: EMPTY_LIST,
-  };
+  return makeOwners(
+    emptyGrowingSparseArray(HANDLE_CAPACITY),
+    emptySparseArray(nrPages),
+    1,
+    emptyGrowingSparseArray(HANDLE_CAPACITY),
+    EMPTY_LIST,
+  );
 }
 
 /** On the file LRU: page cache, which reclaim may drop when clean. */
@@ -78,23 +98,28 @@ export function defaultUseFor(mt: Migratetype): PageUse {
   return mt === MIGRATE_MOVABLE ? "anon" : "kernel";
 }
 
+/**
+ * The stored Allocation: `{ ...alloc, handle }`, written as a literal for the usual shape (no
+ * dirty flag), with the same fields in the same order; see makeOwners() for why.
+ */
+function withHandle(alloc: Omit<Allocation, "handle">, handle: number): Allocation {
+  if ("dirty" in alloc) return { ...alloc, handle };
+  return { pfn: alloc.pfn, order: alloc.order, gfp: alloc.gfp, migratetype: alloc.migratetype, use: alloc.use, handle };
+}
+
 export function recordAllocation(
   owners: PageOwners,
   alloc: Omit<Allocation, "handle">,
 ): { owners: PageOwners; handle: number } {
   const handle = owners.nextHandle;
-  let next: PageOwners = {
-    ...owners,
-    byHandle: sparseSet(owners.byHandle, handle, { ...alloc, handle }),
-    byPfn: sparseSet(owners.byPfn, alloc.pfn, handle),
-    nextHandle: handle + 1,
-  };
+  const byHandle = sparseSet(owners.byHandle, handle, withHandle(alloc, handle));
+  const byPfn = sparseSet(owners.byPfn, alloc.pfn, handle);
   // folio_add_lru(): new page cache goes on the LRU's head.
   if (isFileLru(alloc.use)) {
-    const update = listAddHead(next.lruNodes, next.lru, handle, { prev: -1, next: -1 });
-    next = { ...next, lruNodes: update.nodes, lru: update.list };
+    const update = listAddHead(owners.lruNodes, owners.lru, handle, { prev: -1, next: -1 });
+    return { owners: makeOwners(byHandle, byPfn, handle + 1, update.nodes, update.list), handle };
   }
-  return { owners: next, handle };
+  return { owners: makeOwners(byHandle, byPfn, handle + 1, owners.lruNodes, owners.lru), handle };
 }
 
 /** Marks page cache dirty (a write) or clean (writeback done). */
@@ -102,7 +127,8 @@ export function setDirty(owners: PageOwners, handle: number, dirty: boolean): Pa
   const alloc = sparseGet(owners.byHandle, handle);
   if (alloc === undefined) throw new Error(`no allocation with handle ${handle}`);
   if ((alloc.dirty ?? false) === dirty) return owners;
-  return { ...owners, byHandle: sparseSet(owners.byHandle, handle, { ...alloc, dirty }) };
+  const byHandle = sparseSet(owners.byHandle, handle, { ...alloc, dirty });
+  return makeOwners(byHandle, owners.byPfn, owners.nextHandle, owners.lruNodes, owners.lru);
 }
 
 /** The file LRU from oldest to newest, as reclaim scans it. */
@@ -122,27 +148,26 @@ export function allocationAt(owners: PageOwners, pfn: number): Allocation | unde
 export function releaseAllocation(owners: PageOwners, handle: number): PageOwners {
   const alloc = sparseGet(owners.byHandle, handle);
   if (alloc === undefined) throw new Error(`no allocation with handle ${handle}`);
-  let next: PageOwners = {
-    ...owners,
-    byHandle: sparseSet(owners.byHandle, handle, undefined),
-    byPfn: sparseSet(owners.byPfn, alloc.pfn, undefined),
-  };
-  if (sparseGet(next.lruNodes, handle) !== undefined) {
-    const update = listDelete(next.lruNodes, next.lru, handle);
-    next = { ...next, lruNodes: update.nodes, lru: update.list };
+  const byHandle = sparseSet(owners.byHandle, handle, undefined);
+  const byPfn = sparseSet(owners.byPfn, alloc.pfn, undefined);
+  if (sparseGet(owners.lruNodes, handle) !== undefined) {
+    const update = listDelete(owners.lruNodes, owners.lru, handle);
+    return makeOwners(byHandle, byPfn, owners.nextHandle, update.nodes, update.list);
   }
-  return next;
+  return makeOwners(byHandle, byPfn, owners.nextHandle, owners.lruNodes, owners.lru);
 }
 
 /** The folio moved (migration): same handle, new pfn. */
 export function moveAllocation(owners: PageOwners, handle: number, newPfn: number): PageOwners {
   const alloc = sparseGet(owners.byHandle, handle);
   if (alloc === undefined) throw new Error(`no allocation with handle ${handle}`);
-  return {
-    ...owners,
-    byHandle: sparseSet(owners.byHandle, handle, { ...alloc, pfn: newPfn }),
-    byPfn: sparseSet(sparseSet(owners.byPfn, alloc.pfn, undefined), newPfn, handle),
-  };
+  return makeOwners(
+    sparseSet(owners.byHandle, handle, { ...alloc, pfn: newPfn }),
+    sparseSet(sparseSet(owners.byPfn, alloc.pfn, undefined), newPfn, handle),
+    owners.nextHandle,
+    owners.lruNodes,
+    owners.lru,
+  );
 }
 
 export function forEachAllocationInRange(

@@ -5,17 +5,31 @@
  *
  * Pages on a pcp list are free but not in NR_FREE_PAGES and not mergeable: until drained they
  * hide from the buddy allocator, which is why the slow path drains before giving up.
+ *
+ * As in buddy.ts, each exported function that changes a zone is a shell over a `...Draft` twin
+ * working on a ZoneDraft (zone.ts): a refill or a spill of a whole batch copies the zone's
+ * structures, and each trie node it touches, once rather than once per page.
  */
 
 import type { AllocFlags } from "./alloc-flags.js";
-import { type CaptureControl, freeOnePage } from "./buddy.js";
+import { type CaptureControl, freeOnePageDraft } from "./buddy.js";
 import { type EventSink, emit } from "./events.js";
-import { type PageProbe, type RmqueueMode, rmqueueFromFreeLists } from "./fallback.js";
+import { type PageProbe, type RmqueueMode, rmqueueFromFreeListsDraft } from "./fallback.js";
 import { MIGRATE_MOVABLE, MIGRATE_PCPTYPES, type Migratetype, PAGE_ALLOC_COSTLY_ORDER } from "./migratetype.js";
 import { orderToPindex, pindexToOrder } from "./pcp-index.js";
-import { listAddHead, listAddTail, listDelete } from "./persistent/linked-list.js";
+import { listEditAddHead, listEditAddTail, listEditDelete, NIL } from "./persistent/linked-list.js";
 import { sparseGet } from "./persistent/sparse-array.js";
-import { getPfnblockMigratetype, type PcpPage, type PerCpuPages, type ZoneState } from "./zone.js";
+import {
+  closeZoneDraft,
+  draftPcp,
+  draftPcpPages,
+  getPfnblockMigratetype,
+  openZoneDraft,
+  type PcpPage,
+  type PerCpuPages,
+  type ZoneDraft,
+  type ZoneState,
+} from "./zone.js";
 import { PCP_BATCH_SCALE_MAX } from "./zone-config.js";
 
 function pcpOf(zone: ZoneState, cpu: number): PerCpuPages {
@@ -24,44 +38,36 @@ function pcpOf(zone: ZoneState, cpu: number): PerCpuPages {
   return pcp;
 }
 
-function withPcp(zone: ZoneState, cpu: number, pcp: PerCpuPages): ZoneState {
-  const all = zone.pcp.slice();
-  all[cpu] = pcp;
-  return { ...zone, pcp: all };
+/** This CPU's pcp, the draft's own copy, after checking the CPU exists. */
+function pcpForWrite(draft: ZoneDraft, cpu: number) {
+  pcpOf(draft.zone, cpu);
+  return draftPcp(draft, cpu);
 }
 
-function addToPcpList(
-  zone: ZoneState,
-  cpu: number,
-  pindex: number,
-  pfn: number,
-  order: number,
-  tail: boolean,
-): ZoneState {
-  const pcp = pcpOf(zone, cpu);
-  const node: PcpPage = { order, cpu, pindex, prev: -1, next: -1 };
+/** A pcp page with new list links (an object literal: see linked-list.ts Relinker). */
+function relinkPcpPage(page: PcpPage, prev: number, next: number): PcpPage {
+  return { order: page.order, cpu: page.cpu, pindex: page.pindex, prev, next };
+}
+
+function addToPcpList(draft: ZoneDraft, cpu: number, pindex: number, pfn: number, order: number, tail: boolean): void {
+  const pcp = pcpForWrite(draft, cpu);
   const list = pcp.lists[pindex];
   if (list === undefined) throw new Error(`pcp list ${pindex} does not exist`);
-  const update = tail ? listAddTail(zone.pcpPages, list, pfn, node) : listAddHead(zone.pcpPages, list, pfn, node);
-  const lists = pcp.lists.slice();
-  lists[pindex] = update.list;
-  return withPcp({ ...zone, pcpPages: update.nodes }, cpu, { ...pcp, lists, count: pcp.count + (1 << order) });
+  const editor = draftPcpPages(draft);
+  pcp.lists[pindex] = tail
+    ? listEditAddTail(editor, list, pfn, { order, cpu, pindex, prev: list.tail, next: NIL }, relinkPcpPage)
+    : listEditAddHead(editor, list, pfn, { order, cpu, pindex, prev: NIL, next: list.head }, relinkPcpPage);
+  pcp.count += 1 << order;
 }
 
-function delFromPcpList(zone: ZoneState, pfn: number): ZoneState {
-  const page = sparseGet(zone.pcpPages, pfn);
+function delFromPcpList(draft: ZoneDraft, pfn: number): void {
+  const page = sparseGet(draft.zone.pcpPages, pfn);
   if (page === undefined) throw new Error(`pfn ${pfn} is not on a pcp list`);
-  const pcp = pcpOf(zone, page.cpu);
+  const pcp = pcpForWrite(draft, page.cpu);
   const list = pcp.lists[page.pindex];
   if (list === undefined) throw new Error(`pcp list ${page.pindex} does not exist`);
-  const update = listDelete(zone.pcpPages, list, pfn);
-  const lists = pcp.lists.slice();
-  lists[page.pindex] = update.list;
-  return withPcp({ ...zone, pcpPages: update.nodes }, page.cpu, {
-    ...pcp,
-    lists,
-    count: pcp.count - (1 << page.order),
-  });
+  pcp.lists[page.pindex] = listEditDelete(draftPcpPages(draft), list, pfn, relinkPcpPage);
+  pcp.count -= 1 << page.order;
 }
 
 /**
@@ -86,6 +92,30 @@ export function nrPcpFree(zone: ZoneState, pcp: PerCpuPages): number {
   return Math.min(Math.max(pcp.freeCount, batch), high - batch);
 }
 
+/** rmqueue_bulk() on a draft; returns the number of blocks taken. */
+export function rmqueueBulkDraft(
+  draft: ZoneDraft,
+  order: number,
+  count: number,
+  mt: Migratetype,
+  allocFlags: AllocFlags,
+  cpu: number,
+  probe: PageProbe,
+  events: EventSink,
+): number {
+  emit(events, { name: "zone_lock", caller: "rmqueue_bulk" });
+  const pindex = orderToPindex(order, mt);
+  let mode: RmqueueMode = "normal";
+  let alloced = 0;
+  for (; alloced < count; alloced++) {
+    const taken = rmqueueFromFreeListsDraft(draft, order, mt, allocFlags, mode, probe, events);
+    mode = taken.mode;
+    if (taken.pfn === undefined) break;
+    addToPcpList(draft, cpu, pindex, taken.pfn, order, true);
+  }
+  return alloced;
+}
+
 /**
  * mm/page_alloc.c rmqueue_bulk(): under one zone lock, take up to `count` blocks with __rmqueue()
  * and add them to the tail of the pcp list (so the list is in the order expand() split them).
@@ -100,19 +130,32 @@ export function rmqueueBulk(
   probe: PageProbe,
   events: EventSink,
 ): { zone: ZoneState; alloced: number } {
-  emit(events, { name: "zone_lock", caller: "rmqueue_bulk" });
+  const draft = openZoneDraft(zone);
+  const alloced = rmqueueBulkDraft(draft, order, count, mt, allocFlags, cpu, probe, events);
+  return { zone: closeZoneDraft(draft), alloced };
+}
+
+/** rmqueue_pcplist() on a draft: the pfn taken, or undefined. */
+export function rmqueuePcplistDraft(
+  draft: ZoneDraft,
+  order: number,
+  mt: Migratetype,
+  allocFlags: AllocFlags,
+  cpu: number,
+  probe: PageProbe,
+  events: EventSink,
+): number | undefined {
+  // An allocation ends a run of frees: halve free_count (the next spill is smaller).
+  const pcp = pcpForWrite(draft, cpu);
+  pcp.freeCount >>= 1;
   const pindex = orderToPindex(order, mt);
-  let next = zone;
-  let mode: RmqueueMode = "normal";
-  let alloced = 0;
-  for (; alloced < count; alloced++) {
-    const taken = rmqueueFromFreeLists(next, order, mt, allocFlags, mode, probe, events);
-    next = taken.zone;
-    mode = taken.mode;
-    if (taken.pfn === undefined) break;
-    next = addToPcpList(next, cpu, pindex, taken.pfn, order, true);
+  if (pcp.lists[pindex]?.length === 0) {
+    rmqueueBulkDraft(draft, order, nrPcpAlloc(draft.zone, order), mt, allocFlags, cpu, probe, events);
   }
-  return { zone: next, alloced };
+  const head = pcp.lists[pindex]?.head ?? -1;
+  if (head === -1) return undefined;
+  delFromPcpList(draft, head);
+  return head;
 }
 
 /** mm/page_alloc.c rmqueue_pcplist() + __rmqueue_pcplist(): the head of the pcp list, refilling it if empty. */
@@ -125,16 +168,44 @@ export function rmqueuePcplist(
   probe: PageProbe,
   events: EventSink,
 ): { zone: ZoneState; pfn: number | undefined } {
-  // An allocation ends a run of frees: halve free_count (the next spill is smaller).
+  const draft = openZoneDraft(zone);
+  const pfn = rmqueuePcplistDraft(draft, order, mt, allocFlags, cpu, probe, events);
+  return { zone: closeZoneDraft(draft), pfn };
+}
+
+/** free_pcppages_bulk() on a draft. */
+export function freePcppagesBulkDraft(
+  draft: ZoneDraft,
+  count: number,
+  cpu: number,
+  pindex: number,
+  events: EventSink,
+  capc?: CaptureControl,
+): void {
+  emit(events, { name: "zone_lock", caller: "free_pcppages_bulk" });
+  const zone = draft.zone;
+  const nrLists = zone.config.nrPcpLists;
+  // Only read here: the lists and count are updated in place by delFromPcpList() below.
   const pcp = pcpOf(zone, cpu);
-  let next = withPcp(zone, cpu, { ...pcp, freeCount: pcp.freeCount >> 1 });
-  const pindex = orderToPindex(order, mt);
-  if (pcpOf(next, cpu).lists[pindex]?.length === 0) {
-    next = rmqueueBulk(next, order, nrPcpAlloc(next, order), mt, allocFlags, cpu, probe, events).zone;
+  let remaining = Math.min(count, pcp.count);
+  if (remaining <= 0) return;
+  const lists = pcpForWrite(draft, cpu).lists;
+  let index = pindex - 1;
+  while (remaining > 0) {
+    // Round-robin to the next non-empty list.
+    do {
+      index = index + 1 > nrLists - 1 ? 0 : index + 1;
+    } while ((lists[index]?.length ?? 0) === 0);
+    const order = pindexToOrder(zone.config, index);
+    do {
+      const pfn = lists[index]?.tail ?? -1;
+      const mt = getPfnblockMigratetype(draft.zone, pfn);
+      delFromPcpList(draft, pfn);
+      remaining -= 1 << order;
+      freeOnePageDraft(draft, pfn, order, mt, false, capc, events);
+      emit(events, { name: "mm_page_pcpu_drain", pfn, order, migratetype: mt });
+    } while (remaining > 0 && (lists[index]?.length ?? 0) > 0);
   }
-  const head = pcpOf(next, cpu).lists[pindex]?.head ?? -1;
-  if (head === -1) return { zone: next, pfn: undefined };
-  return { zone: delFromPcpList(next, head), pfn: head };
 }
 
 /**
@@ -150,27 +221,51 @@ export function freePcppagesBulk(
   events: EventSink,
   capc?: CaptureControl,
 ): ZoneState {
-  emit(events, { name: "zone_lock", caller: "free_pcppages_bulk" });
-  const nrLists = zone.config.nrPcpLists;
-  let next = zone;
-  let remaining = Math.min(count, pcpOf(zone, cpu).count);
-  let index = pindex - 1;
-  while (remaining > 0) {
-    // Round-robin to the next non-empty list.
-    do {
-      index = index + 1 > nrLists - 1 ? 0 : index + 1;
-    } while ((pcpOf(next, cpu).lists[index]?.length ?? 0) === 0);
-    const order = pindexToOrder(next.config, index);
-    do {
-      const pfn = pcpOf(next, cpu).lists[index]?.tail ?? -1;
-      const mt = getPfnblockMigratetype(next, pfn);
-      next = delFromPcpList(next, pfn);
-      remaining -= 1 << order;
-      next = freeOnePage(next, pfn, order, mt, false, capc, events);
-      emit(events, { name: "mm_page_pcpu_drain", pfn, order, migratetype: mt });
-    } while (remaining > 0 && (pcpOf(next, cpu).lists[index]?.length ?? 0) > 0);
+  const draft = openZoneDraft(zone);
+  freePcppagesBulkDraft(draft, count, cpu, pindex, events, capc);
+  return closeZoneDraft(draft);
+}
+
+/** free_frozen_pages() pcp branch on a draft. */
+export function freeToPcpDraft(
+  draft: ZoneDraft,
+  pfn: number,
+  order: number,
+  cpu: number,
+  events: EventSink,
+  capc?: CaptureControl,
+): void {
+  // Only unmovable, reclaimable and movable have pcp lists; HIGHATOMIC goes on the movable one.
+  let mt = getPfnblockMigratetype(draft.zone, pfn);
+  if (mt >= MIGRATE_PCPTYPES) mt = MIGRATE_MOVABLE;
+  const pindex = orderToPindex(order, mt);
+  addToPcpList(draft, cpu, pindex, pfn, order, false);
+  const pcp = pcpForWrite(draft, cpu);
+  const count = pcp.count;
+  const { pcpBatch: batch, pcpHigh: high } = draft.zone.config;
+  // High-order pages other than THPs on the pcp fragment memory: when a CPU keeps freeing them
+  // without allocating, flush the list instead of keeping up to pcp->high (free_high).
+  let freeHigh = false;
+  let prevFreeHighOrder = pcp.prevFreeHighOrder;
+  if (order > 0 && order <= PAGE_ALLOC_COSTLY_ORDER) {
+    // PCPF_FREE_HIGH_BATCH (set only for zones with many CPUs per node) is never set here.
+    freeHigh = pcp.freeCount >= batch + Math.floor(high / 2) && prevFreeHighOrder;
+    prevFreeHighOrder = true;
+  } else {
+    prevFreeHighOrder = false;
   }
-  return next;
+  if (pcp.freeCount < batch << PCP_BATCH_SCALE_MAX) pcp.freeCount += 1 << order;
+  pcp.prevFreeHighOrder = prevFreeHighOrder;
+  // nr_pcp_high() is 0 while freeing high-order pages in bulk.
+  if (count < (freeHigh ? 0 : high)) return;
+  let toFree = freeHigh ? Math.min(count, batch << PCP_BATCH_SCALE_MAX) : nrPcpFree(draft.zone, pcp);
+  // Freed in batch-sized chunks, each starting again at the list just freed to (6.19 kernels drop
+  // and retake the pcp lock between chunks; with order > 0 each chunk may overshoot).
+  while (toFree > 0 && pcp.count > 0) {
+    const chunk = Math.min(toFree, batch);
+    freePcppagesBulkDraft(draft, chunk, cpu, pindex, events, capc);
+    toFree -= chunk;
+  }
 }
 
 /**
@@ -185,37 +280,20 @@ export function freeToPcp(
   events: EventSink,
   capc?: CaptureControl,
 ): ZoneState {
-  // Only unmovable, reclaimable and movable have pcp lists; HIGHATOMIC goes on the movable one.
-  let mt = getPfnblockMigratetype(zone, pfn);
-  if (mt >= MIGRATE_PCPTYPES) mt = MIGRATE_MOVABLE;
-  const pindex = orderToPindex(order, mt);
-  let next = addToPcpList(zone, cpu, pindex, pfn, order, false);
-  const pcp = pcpOf(next, cpu);
-  const { pcpBatch: batch, pcpHigh: high } = next.config;
-  // High-order pages other than THPs on the pcp fragment memory: when a CPU keeps freeing them
-  // without allocating, flush the list instead of keeping up to pcp->high (free_high).
-  let freeHigh = false;
-  let prevFreeHighOrder = pcp.prevFreeHighOrder;
-  if (order > 0 && order <= PAGE_ALLOC_COSTLY_ORDER) {
-    // PCPF_FREE_HIGH_BATCH (set only for zones with many CPUs per node) is never set here.
-    freeHigh = pcp.freeCount >= batch + Math.floor(high / 2) && prevFreeHighOrder;
-    prevFreeHighOrder = true;
-  } else {
-    prevFreeHighOrder = false;
+  const draft = openZoneDraft(zone);
+  freeToPcpDraft(draft, pfn, order, cpu, events, capc);
+  return closeZoneDraft(draft);
+}
+
+/** drain_pages_zone() on a draft; returns the pages drained. */
+export function drainPagesZoneDraft(draft: ZoneDraft, cpu: number, events: EventSink, capc?: CaptureControl): number {
+  let drained = 0;
+  for (let count = pcpOf(draft.zone, cpu).count; count > 0; count = pcpOf(draft.zone, cpu).count) {
+    const toDrain = Math.min(count, draft.zone.config.pcpBatch << PCP_BATCH_SCALE_MAX);
+    freePcppagesBulkDraft(draft, toDrain, cpu, 0, events, capc);
+    drained += count - pcpOf(draft.zone, cpu).count;
   }
-  const freeCount = pcp.freeCount < batch << PCP_BATCH_SCALE_MAX ? pcp.freeCount + (1 << order) : pcp.freeCount;
-  next = withPcp(next, cpu, { ...pcp, freeCount, prevFreeHighOrder });
-  // nr_pcp_high() is 0 while freeing high-order pages in bulk.
-  if (pcp.count < (freeHigh ? 0 : high)) return next;
-  let toFree = freeHigh ? Math.min(pcp.count, batch << PCP_BATCH_SCALE_MAX) : nrPcpFree(next, pcpOf(next, cpu));
-  // Freed in batch-sized chunks, each starting again at the list just freed to (6.19 kernels drop
-  // and retake the pcp lock between chunks; with order > 0 each chunk may overshoot).
-  while (toFree > 0 && pcpOf(next, cpu).count > 0) {
-    const chunk = Math.min(toFree, batch);
-    next = freePcppagesBulk(next, chunk, cpu, pindex, events, capc);
-    toFree -= chunk;
-  }
-  return next;
+  return drained;
 }
 
 /** mm/page_alloc.c drain_pages_zone(): empty one CPU's lists in chunks of batch << PCP_BATCH_SCALE_MAX. */
@@ -225,14 +303,9 @@ export function drainPagesZone(
   events: EventSink,
   capc?: CaptureControl,
 ): { zone: ZoneState; drained: number } {
-  let next = zone;
-  let drained = 0;
-  for (let count = pcpOf(next, cpu).count; count > 0; count = pcpOf(next, cpu).count) {
-    const toDrain = Math.min(count, next.config.pcpBatch << PCP_BATCH_SCALE_MAX);
-    next = freePcppagesBulk(next, toDrain, cpu, 0, events, capc);
-    drained += count - pcpOf(next, cpu).count;
-  }
-  return { zone: next, drained };
+  const draft = openZoneDraft(zone);
+  const drained = drainPagesZoneDraft(draft, cpu, events, capc);
+  return { zone: closeZoneDraft(draft), drained };
 }
 
 export interface DrainAllPagesOptions {
@@ -257,15 +330,13 @@ export function drainAllPages(zone: ZoneState, options: DrainAllPagesOptions, ev
     emit(events, { name: "drain_all_pages", caller: options.caller, skipped: true, cpus_visited: 0, pages_drained: 0 });
     return zone;
   }
-  let next = zone;
+  const draft = openZoneDraft(zone);
   let cpusVisited = 0;
   let pagesDrained = 0;
   for (let cpu = 0; cpu < zone.config.nrCpus; cpu++) {
-    if (pcpOf(next, cpu).count === 0) continue;
+    if (pcpOf(draft.zone, cpu).count === 0) continue;
     cpusVisited++;
-    const drained = drainPagesZone(next, cpu, events);
-    next = drained.zone;
-    pagesDrained += drained.drained;
+    pagesDrained += drainPagesZoneDraft(draft, cpu, events);
   }
   emit(events, {
     name: "drain_all_pages",
@@ -274,5 +345,5 @@ export function drainAllPages(zone: ZoneState, options: DrainAllPagesOptions, ev
     cpus_visited: cpusVisited,
     pages_drained: pagesDrained,
   });
-  return next;
+  return closeZoneDraft(draft);
 }

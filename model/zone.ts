@@ -9,7 +9,16 @@
 
 import { MIGRATE_MOVABLE, MIGRATE_TYPES, type Migratetype } from "./migratetype.js";
 import { EMPTY_LIST, type Linked, type ListHead } from "./persistent/linked-list.js";
-import { emptySparseArray, type SparseArray, sparseGet, sparseSet } from "./persistent/sparse-array.js";
+import {
+  emptySparseArray,
+  type SparseArray,
+  type SparseEditor,
+  sparseEdit,
+  sparseEditDone,
+  sparseEditSet,
+  sparseGet,
+  sparseSet,
+} from "./persistent/sparse-array.js";
 import { buildZoneConfig, type ZoneConfig, type ZoneConfigInput } from "./zone-config.js";
 
 export type { ZoneConfig, ZoneConfigInput } from "./zone-config.js";
@@ -160,6 +169,190 @@ export function changePageblockRange(zone: ZoneState, pfn: number, order: number
   let next = zone;
   for (let i = 0; i < blocks; i++) next = setPageblockMigratetype(next, pfn + i * pageblockNrPages(zone.config), mt);
   return next;
+}
+
+/**
+ * A zone being changed by one model operation: the "transient" counterpart of ZoneState.
+ *
+ * The mechanisms change a zone in many small steps (one list_del, one list_add, one counter
+ * update at a time). Done on immutable values, each step would copy the ZoneState, the flat
+ * free_area array, the per-CPU arrays and a trie path, only for the next step to copy them
+ * again. A draft instead copies each of those at most once per operation and then updates its
+ * own copies in place:
+ *
+ * - `zone` is a fresh copy of the input's top-level object, made when the draft opens. Its
+ *   fields are replaced or updated as the operation goes; read it with the ordinary helpers
+ *   (freeList(), getPfnblockMigratetype(), sparseGet() ...): they see every change so far.
+ * - freeLists and pcp (and each CPU's PerCpuPages and its lists array) are copied on their
+ *   first write; later writes go into the copy.
+ * - freeBlocks, pcpPages and pageblockMt are edited through SparseArray edit sessions
+ *   (sparse-array.ts `sparseEdit`), which copy each trie node at most once.
+ *
+ * Why this keeps the model pure: every object a draft writes into was allocated by the draft
+ * itself; the input zone and everything reachable from it are only read, and are shared by the
+ * result wherever the operation did not touch them. A draft never escapes the exported function
+ * that opened it: that function ends with `closeZoneDraft()`, which ends the edit sessions and
+ * returns the working copy as an ordinary ZoneState (or the input itself if nothing changed).
+ * From then on nothing writes to it. model/purity.test.ts deep-freezes every input, so a write
+ * into a shared object would throw there.
+ */
+export interface ZoneDraft {
+  /** The zone as changed so far. Read it; write it only through the draft functions below. */
+  readonly zone: ZoneState;
+  readonly base: ZoneState;
+  changed: boolean;
+  freeListsOwned: boolean;
+  pcpOwned: boolean;
+  /** By cpu: this CPU's PerCpuPages (and its lists array) is the draft's own copy. */
+  readonly pcpCpuOwned: boolean[];
+  freeBlocks: SparseEditor<FreeBlock> | undefined;
+  pcpPages: SparseEditor<PcpPage> | undefined;
+  pageblockMt: SparseEditor<Migratetype> | undefined;
+}
+
+export type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** The draft's own PerCpuPages: count and flags are written in place, as is its lists array. */
+export interface PerCpuPagesDraft {
+  readonly lists: ListHead[];
+  count: number;
+  freeCount: number;
+  prevFreeHighOrder: boolean;
+}
+
+/**
+ * A shallow copy of a ZoneState, written out field by field. `{ ...zone }` would do the same,
+ * but V8 copies an object that was itself made by a spread on a slow path (hundreds of ns);
+ * a literal stays fast, and keeps every ZoneState on one hidden class. The return type makes
+ * the compiler reject this function if ZoneState gains a (required) field it does not copy.
+ */
+export function copyZoneState(zone: ZoneState): Writable<ZoneState> {
+  return {
+    config: zone.config,
+    freeBlocks: zone.freeBlocks,
+    freeLists: zone.freeLists,
+    pageblockMt: zone.pageblockMt,
+    pageblockSkip: zone.pageblockSkip,
+    pcpPages: zone.pcpPages,
+    pcp: zone.pcp,
+    nrFreePages: zone.nrFreePages,
+    nrFreeHighatomic: zone.nrFreeHighatomic,
+    watermark: zone.watermark,
+    watermarkBoost: zone.watermarkBoost,
+    boostedWatermark: zone.boostedWatermark,
+    nrReservedHighatomic: zone.nrReservedHighatomic,
+    compaction: zone.compaction,
+    pagesFreed: zone.pagesFreed,
+  };
+}
+
+export function openZoneDraft(zone: ZoneState): ZoneDraft {
+  return {
+    zone: copyZoneState(zone),
+    base: zone,
+    changed: false,
+    freeListsOwned: false,
+    pcpOwned: false,
+    pcpCpuOwned: [],
+    freeBlocks: undefined,
+    pcpPages: undefined,
+    pageblockMt: undefined,
+  };
+}
+
+/** Ends the draft: the finished ZoneState (the input itself if nothing was written). */
+export function closeZoneDraft(draft: ZoneDraft): ZoneState {
+  const zone = draft.zone as Writable<ZoneState>;
+  const base = draft.base;
+  // The draft is spent: make any later use of it fail loudly rather than write into `zone`.
+  (draft as { zone: ZoneState | undefined }).zone = undefined;
+  if (!draft.changed) return base;
+  if (draft.freeBlocks !== undefined) zone.freeBlocks = sparseEditDone(draft.freeBlocks, base.freeBlocks);
+  if (draft.pcpPages !== undefined) zone.pcpPages = sparseEditDone(draft.pcpPages, base.pcpPages);
+  if (draft.pageblockMt !== undefined) zone.pageblockMt = sparseEditDone(draft.pageblockMt, base.pageblockMt);
+  return zone;
+}
+
+/** The draft's zone for writing scalar fields (counters, flags, watermarks). */
+export function draftFields(draft: ZoneDraft): Writable<ZoneState> {
+  draft.changed = true;
+  return draft.zone as Writable<ZoneState>;
+}
+
+/** free_area[order].free_list[mt] := list, by flat index. */
+export function draftSetFreeList(draft: ZoneDraft, index: number, list: ListHead): void {
+  const zone = draftFields(draft);
+  if (!draft.freeListsOwned) {
+    zone.freeLists = zone.freeLists.slice();
+    draft.freeListsOwned = true;
+  }
+  (zone.freeLists as ListHead[])[index] = list;
+}
+
+/** The edit session for zone.freeBlocks (opened on first use). */
+export function draftFreeBlocks(draft: ZoneDraft): SparseEditor<FreeBlock> {
+  let editor = draft.freeBlocks;
+  if (editor === undefined) {
+    const zone = draftFields(draft);
+    editor = sparseEdit(zone.freeBlocks);
+    draft.freeBlocks = editor;
+    zone.freeBlocks = editor.array;
+  }
+  return editor;
+}
+
+/** The edit session for zone.pcpPages (opened on first use). */
+export function draftPcpPages(draft: ZoneDraft): SparseEditor<PcpPage> {
+  let editor = draft.pcpPages;
+  if (editor === undefined) {
+    const zone = draftFields(draft);
+    editor = sparseEdit(zone.pcpPages);
+    draft.pcpPages = editor;
+    zone.pcpPages = editor.array;
+  }
+  return editor;
+}
+
+/** This CPU's PerCpuPages, copied into the draft on first use. The caller checks `cpu` exists. */
+export function draftPcp(draft: ZoneDraft, cpu: number): PerCpuPagesDraft {
+  const zone = draftFields(draft);
+  if (!draft.pcpOwned) {
+    zone.pcp = zone.pcp.slice();
+    draft.pcpOwned = true;
+  }
+  const all = zone.pcp as PerCpuPages[];
+  const pcp = all[cpu] as PerCpuPages;
+  if (draft.pcpCpuOwned[cpu] === true) return pcp as PerCpuPagesDraft;
+  const copy: PerCpuPagesDraft = {
+    lists: pcp.lists.slice(),
+    count: pcp.count,
+    freeCount: pcp.freeCount,
+    prevFreeHighOrder: pcp.prevFreeHighOrder,
+  };
+  all[cpu] = copy;
+  draft.pcpCpuOwned[cpu] = true;
+  return copy;
+}
+
+/** set_pageblock_migratetype() on a draft. */
+export function draftSetPageblockMigratetype(draft: ZoneDraft, pfn: number, mt: Migratetype): void {
+  const index = pfn >> draft.zone.config.pageblockOrder;
+  if (sparseGet(draft.zone.pageblockMt, index) === mt) return;
+  let editor = draft.pageblockMt;
+  if (editor === undefined) {
+    const zone = draftFields(draft);
+    editor = sparseEdit(zone.pageblockMt);
+    draft.pageblockMt = editor;
+    zone.pageblockMt = editor.array;
+  }
+  sparseEditSet(editor, index, mt);
+}
+
+/** change_pageblock_range() on a draft. */
+export function draftChangePageblockRange(draft: ZoneDraft, pfn: number, order: number, mt: Migratetype): void {
+  const config = draft.zone.config;
+  const blocks = order <= config.pageblockOrder ? 1 : 1 << (order - config.pageblockOrder);
+  for (let i = 0; i < blocks; i++) draftSetPageblockMigratetype(draft, pfn + i * pageblockNrPages(config), mt);
 }
 
 /** zone_spans_pfn() */

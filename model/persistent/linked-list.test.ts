@@ -7,10 +7,13 @@ import {
   listAddHead,
   listAddTail,
   listDelete,
+  listEditAddHead,
+  listEditAddTail,
+  listEditDelete,
   listIds,
   NIL,
 } from "./linked-list.js";
-import { emptySparseArray, type SparseArray, sparseGet } from "./sparse-array.js";
+import { emptySparseArray, type SparseArray, sparseEdit, sparseEditDone, sparseGet } from "./sparse-array.js";
 
 interface Node extends Linked {
   readonly tag: number;
@@ -115,6 +118,69 @@ describe("persistent linked lists against plain arrays", () => {
         for (const v of versions) expectListsMatch(v.state, v.model);
       }),
       { numRuns: 100 },
+    );
+  });
+});
+
+function deepFreeze<T>(value: T): T {
+  if (value === null || typeof value !== "object" || Object.isFrozen(value)) return value;
+  for (const key of Reflect.ownKeys(value)) deepFreeze((value as Record<PropertyKey, unknown>)[key]);
+  return Object.freeze(value);
+}
+
+const relinkNode = (node: Node, prev: number, next: number): Node => ({ tag: node.tag, prev, next });
+
+describe("linked lists in edit sessions", () => {
+  it("give the same nodes and heads as the persistent operations, and leave the input alone", () => {
+    fc.assert(
+      fc.property(cmds, fc.nat({ max: 6 }), (commands, sessionLength) => {
+        // The persistent run gives the expected state after every command.
+        const expected: State[] = [];
+        run(commands, (state) => expected.push(state));
+        let base: State = deepFreeze({
+          nodes: emptySparseArray<Node>(CAPACITY),
+          lists: Array.from({ length: LISTS }, () => EMPTY_LIST),
+        });
+        let editor = sparseEdit(base.nodes);
+        let lists = base.lists.slice();
+        let inSession = 0;
+        let step = 0;
+        const model: number[][] = Array.from({ length: LISTS }, () => []);
+        for (const cmd of commands) {
+          if (cmd.kind === "delete") {
+            const all = model.flatMap((ids, list) => ids.map((id) => ({ id, list })));
+            const victim = all[cmd.pick % Math.max(1, all.length)];
+            if (victim === undefined) continue;
+            lists[victim.list] = listEditDelete(editor, lists[victim.list] ?? EMPTY_LIST, victim.id, relinkNode);
+            const ids = model[victim.list] ?? [];
+            ids.splice(ids.indexOf(victim.id), 1);
+          } else {
+            if (sparseGet(editor.array, cmd.id) !== undefined) continue;
+            const list = lists[cmd.list] ?? EMPTY_LIST;
+            const tag = cmd.id * 10;
+            lists[cmd.list] =
+              cmd.kind === "head"
+                ? listEditAddHead(editor, list, cmd.id, { tag, prev: NIL, next: list.head }, relinkNode)
+                : listEditAddTail(editor, list, cmd.id, { tag, prev: list.tail, next: NIL }, relinkNode);
+            const ids = model[cmd.list] ?? [];
+            if (cmd.kind === "head") ids.unshift(cmd.id);
+            else ids.push(cmd.id);
+          }
+          const want = expected[step++];
+          expect({ nodes: editor.array, lists }).toEqual(want);
+          if (++inSession > sessionLength) {
+            const before = JSON.stringify(base);
+            const nodes = sparseEditDone(editor, base.nodes);
+            expect(JSON.stringify(base)).toBe(before);
+            base = deepFreeze({ nodes, lists });
+            editor = sparseEdit(base.nodes);
+            lists = base.lists.slice();
+            inSession = 0;
+          }
+        }
+        expect({ nodes: sparseEditDone(editor, base.nodes), lists }).toEqual(expected.at(-1) ?? base);
+      }),
+      { numRuns: 150 },
     );
   });
 });

@@ -1,9 +1,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  emptyGrowingSparseArray,
   emptySparseArray,
   type SparseArray,
   sparseDelete,
+  sparseEdit,
+  sparseEditDone,
+  sparseEditRemove,
+  sparseEditSet,
+  sparseEditUpdate,
   sparseEntries,
   sparseForEach,
   sparseForEachInRange,
@@ -158,5 +164,132 @@ describe("SparseArray details", () => {
     expect(() => sparseSet(a, 10, 1)).toThrow(/index 10 outside \[0, 10\)/);
     expect(() => sparseSet(a, -1, 1)).toThrow(RangeError);
     expect(() => sparseSet(a, 0.5, 1)).toThrow(RangeError);
+  });
+});
+
+function deepFreeze<T>(value: T): T {
+  if (value === null || typeof value !== "object" || Object.isFrozen(value)) return value;
+  for (const key of Reflect.ownKeys(value)) deepFreeze((value as Record<PropertyKey, unknown>)[key]);
+  return Object.freeze(value);
+}
+
+describe("SparseArray edit sessions (transients)", () => {
+  const capacities = [1, 31, 32, 33, 1024, 1025, 40_000, 1 << 20];
+
+  it("build the same array as sparseSet, session after session, and never write to the input", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...capacities).chain((c) => fc.tuple(fc.constant(c), commands(c), fc.nat({ max: 7 }))),
+        ([capacity, cmds, sessionLength]) => {
+          let persistent = emptySparseArray<number>(capacity);
+          let edited = persistent;
+          let base = deepFreeze(edited);
+          let before = sparseEntries(base);
+          let editor = sparseEdit(base);
+          let inSession = 0;
+          for (const cmd of cmds) {
+            if (cmd.kind === "range") continue;
+            const value = cmd.kind === "set" ? cmd.value : undefined;
+            persistent = sparseSet(persistent, cmd.index, value);
+            sparseEditSet(editor, cmd.index, value);
+            // Reads during the session see the writes so far.
+            expect(sparseGet(editor.array, cmd.index)).toBe(value);
+            expect(editor.array.count).toBe(persistent.count);
+            if (++inSession > sessionLength) {
+              edited = sparseEditDone(editor, base);
+              expect(sparseEntries(base)).toEqual(before);
+              expect(edited).toEqual(persistent);
+              base = deepFreeze(edited);
+              before = sparseEntries(base);
+              editor = sparseEdit(base);
+              inSession = 0;
+            }
+          }
+          edited = sparseEditDone(editor, base);
+          expect(sparseEntries(base)).toEqual(before);
+          // Same entries, same nodes, same pruning: the trie itself is equal, not just its contents.
+          expect(edited).toEqual(persistent);
+          if (persistent.count === 0) expect(edited.root).toBeUndefined();
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it("returns what sparseEditRemove and sparseEditUpdate found", () => {
+    const base = deepFreeze(sparseSet(sparseSet(emptySparseArray<number>(5000), 7, 70), 4000, 400));
+    const editor = sparseEdit(base);
+    expect(sparseEditRemove(editor, 8)).toBeUndefined();
+    expect(sparseEditUpdate(editor, 9, (old, add: number) => old + add, 1, 0, 0)).toBeUndefined();
+    expect(sparseEditUpdate(editor, 7, (old, add: number) => old + add, 1, 0, 0)).toBe(70);
+    expect(sparseEditRemove(editor, 4000)).toBe(400);
+    const done = sparseEditDone(editor, base);
+    expect(sparseEntries(done)).toEqual([[7, 71]]);
+    expect(sparseEntries(base)).toEqual([
+      [7, 70],
+      [4000, 400],
+    ]);
+  });
+
+  it("gives back the input when nothing was written, and refuses writes once closed", () => {
+    const base = sparseSet(emptySparseArray<string>(100), 3, "x");
+    const idle = sparseEdit(base);
+    expect(sparseEditDone(idle, base)).toBe(base);
+    // Deleting what is not there leaves the same contents (the path to it may have been copied).
+    const editor = sparseEdit(base);
+    sparseEditSet(editor, 50, undefined);
+    expect(sparseEditDone(editor, base)).toEqual(base);
+    expect(() => sparseEditSet(editor, 4, "y")).toThrow(/closed/);
+  });
+});
+
+describe("growing SparseArrays", () => {
+  it("agree with a plain Map and with a fixed-depth array, growing only as far as the indices go", () => {
+    fc.assert(
+      fc.property(commands(1 << 30), (cmds) => {
+        let growing = emptyGrowingSparseArray<number>(1 << 30);
+        let fixed = emptySparseArray<number>(1 << 30);
+        const model = new Map<number, number>();
+        let largestSet = 0;
+        for (const cmd of cmds) {
+          if (cmd.kind === "range") continue;
+          const value = cmd.kind === "set" ? cmd.value : undefined;
+          if (value !== undefined) largestSet = Math.max(largestSet, cmd.index);
+          growing = sparseSet(growing, cmd.index, value);
+          fixed = sparseSet(fixed, cmd.index, value);
+          if (value === undefined) model.delete(cmd.index);
+          else model.set(cmd.index, value);
+          for (const i of [cmd.index, cmd.index + 1, (1 << 30) - 1]) expect(sparseGet(growing, i)).toBe(model.get(i));
+        }
+        expect(sparseEntries(growing)).toEqual(sparseEntries(fixed));
+        expect(growing.count).toBe(model.size);
+        // As deep as the largest index ever set needs (32^depth > index), no deeper.
+        let needed = 1;
+        while (32 ** needed <= largestSet) needed++;
+        expect(growing.depth).toBe(needed);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("start one level deep and add a level above the root as handles grow", () => {
+    let a = emptyGrowingSparseArray<number>(1 << 30);
+    expect(a.depth).toBe(1);
+    a = sparseSet(a, 31, 1);
+    expect(a.depth).toBe(1);
+    a = sparseSet(a, 32, 2);
+    expect(a.depth).toBe(2);
+    expect(sparseGet(a, 31)).toBe(1);
+    a = sparseSet(a, 40_000, 3);
+    expect(a.depth).toBe(4);
+    expect(sparseEntries(a)).toEqual([
+      [31, 1],
+      [32, 2],
+      [40_000, 3],
+    ]);
+    // Beyond the span reached so far there is nothing, and nothing wraps around.
+    expect(sparseGet(a, 32 ** 4 + 31)).toBeUndefined();
+    a = sparseSet(a, 32 ** 4 - 1, 4);
+    expect(sparseGet(a, -1)).toBeUndefined();
   });
 });

@@ -1,20 +1,37 @@
 /**
- * A persistent sparse array: a fixed-depth 32-way trie indexed by integers in [0, capacity).
+ * A persistent sparse array: a 32-way trie indexed by integers in [0, capacity).
  *
  * Why our own and not Immutable.js: the model's hot paths are get/set by pfn on maps whose
  * keys are dense integers (free-block heads, pageblocks, pcp pages). A fixed-depth trie needs
- * no hashing and no resizing; `bench/structures.bench.ts` measures it against Immutable.List.
+ * no hashing and no resizing; `bench/structures.ts` measures it against Immutable.List.
  *
  * A set copies one node per level (depth is ceil(log32 capacity): 4 levels at 2^20 pages), so
  * every version shares all untouched subtrees with its predecessor. Absent entries are
  * `undefined`; empty subtrees are not allocated at all.
+ *
+ * Two additions for the model's hot paths:
+ *
+ * - A *growing* array (`emptyGrowingSparseArray`) starts one level deep and adds a level above
+ *   the root whenever an index outgrows it, for keys that are dense and increasing in a huge
+ *   index space (allocation handles: capacity 2^30, but a run uses the first thousands or tens
+ *   of thousands, so three or four levels instead of six). Such an array is recognisable by its span
+ *   (32^depth) being below its capacity; a fixed array's span always covers its capacity, so
+ *   nothing about fixed arrays changes.
+ *
+ * - An *edit session* (`sparseEdit`), the "transient" of Clojure's persistent vectors: within
+ *   one model operation, a run of sets copies each trie node at most once and then writes into
+ *   its own copy. See the comment above `SparseEditor` for why that is safe.
  */
 
 const BITS = 5;
 const WIDTH = 1 << BITS;
 const MASK = WIDTH - 1;
 
+/** SPAN[d]: how many indices a trie of depth d covers (32^d). */
+const SPAN: readonly number[] = Array.from({ length: 9 }, (_, d) => WIDTH ** d);
+
 type Node = readonly unknown[];
+type MutableNode = unknown[];
 
 export interface SparseArray<T> {
   readonly root: Node | undefined;
@@ -27,27 +44,66 @@ export interface SparseArray<T> {
   readonly __element?: T;
 }
 
-export function emptySparseArray<T>(capacity: number): SparseArray<T> {
+/** The mutable view an edit session has of the array it owns; same fields, same hidden class. */
+interface OpenArray {
+  root: Node | undefined;
+  depth: number;
+  readonly capacity: number;
+  count: number;
+}
+
+function checkCapacity(capacity: number): void {
   if (!Number.isInteger(capacity) || capacity < 1)
     throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
+}
+
+/** Builds every SparseArray the same way, so they all share one hidden class. */
+function makeArray<T>(root: Node | undefined, depth: number, capacity: number, count: number): SparseArray<T> {
+  return { root, depth, capacity, count };
+}
+
+export function emptySparseArray<T>(capacity: number): SparseArray<T> {
+  checkCapacity(capacity);
   let depth = 1;
   while (WIDTH ** depth < capacity) depth++;
-  return { root: undefined, depth, capacity, count: 0 };
+  return makeArray(undefined, depth, capacity, 0);
+}
+
+/**
+ * An empty array over [0, capacity) that starts one level deep and grows a level at the top
+ * each time a set reaches past 32^depth. For dense, increasing keys in a large index space.
+ */
+export function emptyGrowingSparseArray<T>(capacity: number): SparseArray<T> {
+  checkCapacity(capacity);
+  return makeArray(undefined, 1, capacity, 0);
 }
 
 export function sparseGet<T>(array: SparseArray<T>, index: number): T | undefined {
   let node = array.root;
-  for (let shift = (array.depth - 1) * BITS; shift > 0; shift -= BITS) {
-    if (node === undefined) return undefined;
+  if (node === undefined) return undefined;
+  const depth = array.depth;
+  // A growing array that has not grown that far yet has nothing past its span (nor below 0,
+  // where the masking below would wrap around into its top slots). A fixed array's span covers
+  // its capacity, so for it this never fires and lookups behave exactly as they always have.
+  const span = SPAN[depth] as number;
+  if (span < array.capacity && (index >= span || index < 0)) return undefined;
+  for (let shift = (depth - 1) * BITS; shift > 0; shift -= BITS) {
     node = node[(index >>> shift) & MASK] as Node | undefined;
+    if (node === undefined) return undefined;
   }
-  return node?.[index & MASK] as T | undefined;
+  return node[index & MASK] as T | undefined;
 }
 
 function checkIndex(array: SparseArray<unknown>, index: number): void {
   if (!Number.isInteger(index) || index < 0 || index >= array.capacity) {
     throw new RangeError(`index ${index} outside [0, ${array.capacity})`);
   }
+}
+
+/** No slot holds anything (a plain loop: `every` costs a closure call per slot). */
+function isEmptyNode(node: Node): boolean {
+  for (let i = 0; i < WIDTH; i++) if (node[i] !== undefined) return false;
+  return true;
 }
 
 function setIn(node: Node | undefined, shift: number, index: number, value: unknown): Node | undefined {
@@ -63,7 +119,26 @@ function setIn(node: Node | undefined, shift: number, index: number, value: unkn
   const copy = node.slice();
   copy[slot] = child;
   // Drop nodes that became empty so `undefined` stays the only representation of "nothing here".
-  return child === undefined && copy.every((c) => c === undefined) ? undefined : copy;
+  return child === undefined && isEmptyNode(copy) ? undefined : copy;
+}
+
+/** The depth a set of `index` needs: deeper than now only for a growing array. */
+function depthFor(array: SparseArray<unknown>, index: number): number {
+  let depth = array.depth;
+  while (index >= (SPAN[depth] as number)) depth++;
+  return depth;
+}
+
+/** Puts `root` under `levels` new single-child roots (slot 0 covers the indices it covered). */
+function deepen(root: Node | undefined, levels: number): Node | undefined {
+  let node = root;
+  if (node === undefined) return undefined;
+  for (let i = 0; i < levels; i++) {
+    const parent = new Array<unknown>(WIDTH);
+    parent[0] = node;
+    node = parent;
+  }
+  return node;
 }
 
 /** Returns a new array with `index` set to `value` (`undefined` deletes). The input is untouched. */
@@ -71,13 +146,217 @@ export function sparseSet<T>(array: SparseArray<T>, index: number, value: T | un
   checkIndex(array, index);
   const previous = sparseGet(array, index);
   if (previous === value) return array;
-  const root = setIn(array.root, (array.depth - 1) * BITS, index, value);
+  const depth = depthFor(array, index);
+  const root = setIn(deepen(array.root, depth - array.depth), (depth - 1) * BITS, index, value);
   const count = array.count + (previous === undefined ? 1 : 0) - (value === undefined ? 1 : 0);
-  return { root, depth: array.depth, capacity: array.capacity, count };
+  return makeArray(root, depth, array.capacity, count);
 }
 
 export function sparseDelete<T>(array: SparseArray<T>, index: number): SparseArray<T> {
   return sparseSet(array, index, undefined);
+}
+
+/**
+ * An edit session over one SparseArray: the transient of Clojure's persistent vector.
+ *
+ * `sparseEdit(base)` makes a fresh array object (`editor.array`) that starts out sharing every
+ * node with `base`. `sparseEditSet` copies a node the first time the session writes below it
+ * and from then on writes into that copy in place, so a run of sets in one leaf copies the path
+ * to it once instead of once per set.
+ *
+ * How the session knows its own nodes: by *position*. A node's position is its level and the
+ * index range it covers, a number (`nodeKey`). The session records the position of every node
+ * it copies or creates; since it only ever puts its own nodes into a position it has recorded
+ * (a copy, a fresh node, or nothing when a node empties), the node found at a recorded position
+ * is always its own. Positions are small integers in a Set; a Set of the node arrays
+ * themselves made V8 give every copied array an identity hash, which cost more than the
+ * copying it saved. Nothing is stored in the nodes, so a finished array has exactly the shape
+ * `sparseSet` would have built.
+ * (Growing an array by a level puts the old root under a new one at the same position: the
+ * positions of existing nodes never change.)
+ *
+ * Why this is safe (persistence is kept):
+ * - Only nodes at recorded positions are ever written, and those are nodes this session
+ *   allocated. Nodes of `base`, and of every older version, sit only at positions the session
+ *   has not recorded: they are copied before the first write, exactly as `sparseSet` would.
+ * - The session's `array` is reachable only through the caller (a model operation in progress)
+ *   until `sparseEditDone` closes the session; from then on no write happens (a closed editor
+ *   throws), and the array is an ordinary immutable version like any other.
+ * - Reads (`sparseGet`, `sparseForEachInRange`) work on `editor.array` at any point of the
+ *   session and see the writes made so far.
+ * The resulting trie is the one the same sets through `sparseSet` would have built: the same
+ * entries, the same pruning of emptied nodes, the same depth.
+ */
+export interface SparseEditor<T> {
+  /** The version being built. Read it freely; write it only through `sparseEditSet`. */
+  readonly array: SparseArray<T>;
+  /** Positions (`nodeKey`) of the nodes this session allocated: the only ones it may write into. */
+  readonly owned: Set<number>;
+  /**
+   * The path of the last write, root first: nodes the session owns. The next write shares its
+   * upper levels with it (same root, and often the same inner nodes: list neighbours are close
+   * pfns), and takes them from here without asking `owned`. -1: no usable path.
+   */
+  pathIndex: number;
+  readonly path: MutableNode[];
+  open: boolean;
+}
+
+export function sparseEdit<T>(base: SparseArray<T>): SparseEditor<T> {
+  return {
+    array: makeArray(base.root, base.depth, base.capacity, base.count),
+    owned: new Set(),
+    pathIndex: -1,
+    path: [],
+    open: true,
+  };
+}
+
+/** The position of the node at level `shift` (its slots select bits shift..shift+4) on the path to `index`. */
+function nodeKey(shift: number, index: number): number {
+  const prefix = shift + BITS >= 32 ? 0 : index >>> (shift + BITS);
+  // Below 2^30 for any index under 2^32: a small integer, never negative.
+  return (prefix << 3) | ((shift / BITS) | 0);
+}
+
+/** The session's own node at this position: `node` if the session made it, else a copy (or a fresh node) it now owns. */
+function ownedNode(editor: SparseEditor<unknown>, node: Node | undefined, shift: number, index: number): MutableNode {
+  const key = nodeKey(shift, index);
+  if (node !== undefined && editor.owned.has(key)) return node as MutableNode;
+  editor.owned.add(key);
+  return node === undefined ? new Array<unknown>(WIDTH) : node.slice();
+}
+
+/**
+ * Walks the path to `index` in the session's array, making every node on it the session's own,
+ * and returns the leaf. With `create` false it stops at the first missing node and returns
+ * undefined (nothing is created, so no empty node is left behind).
+ */
+function editLeaf(editor: SparseEditor<unknown>, index: number, create: boolean): MutableNode | undefined {
+  const array = editor.array as OpenArray;
+  const path = editor.path;
+  const top = (array.depth - 1) * BITS;
+  let last = editor.pathIndex;
+  let node: MutableNode;
+  if (last >= 0) {
+    node = path[0] as MutableNode;
+  } else {
+    if (array.root === undefined && !create) return undefined;
+    node = ownedNode(editor, array.root, top, index);
+    array.root = node;
+    path[0] = node;
+  }
+  let level = 0;
+  for (let shift = top; shift > 0; shift -= BITS) {
+    let child: MutableNode;
+    if (last >= 0 && last >>> shift === index >>> shift) {
+      child = path[level + 1] as MutableNode;
+    } else {
+      last = -1;
+      const slot = (index >>> shift) & MASK;
+      const existing = node[slot] as Node | undefined;
+      if (existing === undefined && !create) {
+        // The path array now mixes two paths: forget it.
+        editor.pathIndex = -1;
+        return undefined;
+      }
+      child = ownedNode(editor, existing, shift - BITS, index);
+      node[slot] = child;
+    }
+    level++;
+    path[level] = child;
+    node = child;
+  }
+  editor.pathIndex = index;
+  return node;
+}
+
+/**
+ * `sparseSet` within an edit session: the same entries, the same pruning, copying each node at
+ * most once per session. (Unlike `sparseSet`, setting an entry to the value it already has may
+ * still copy the path to it; the contents are the same either way.)
+ */
+export function sparseEditSet<T>(editor: SparseEditor<T>, index: number, value: T | undefined): void {
+  if (value === undefined) {
+    sparseEditRemove(editor, index);
+    return;
+  }
+  if (!editor.open) throw new Error("sparse array edit session is closed");
+  const array = editor.array as OpenArray;
+  checkIndex(array, index);
+  const depth = depthFor(array, index);
+  if (depth !== array.depth) {
+    array.root = deepen(array.root, depth - array.depth);
+    array.depth = depth;
+    editor.pathIndex = -1;
+  }
+  const leaf = editLeaf(editor, index, true) as MutableNode;
+  if (leaf[index & MASK] === undefined) array.count++;
+  leaf[index & MASK] = value;
+}
+
+/**
+ * Deletes `index` within an edit session and returns what was there. Undefined: there was
+ * nothing, and the contents are unchanged (the path to it may have been copied all the same).
+ */
+export function sparseEditRemove<T>(editor: SparseEditor<T>, index: number): T | undefined {
+  if (!editor.open) throw new Error("sparse array edit session is closed");
+  const array = editor.array as OpenArray;
+  checkIndex(array, index);
+  const span = SPAN[array.depth] as number;
+  if (index >= span) return undefined;
+  const leaf = editLeaf(editor, index, false);
+  if (leaf === undefined) return undefined;
+  const previous = leaf[index & MASK] as T | undefined;
+  if (previous === undefined) return undefined;
+  leaf[index & MASK] = undefined;
+  array.count--;
+  // Drop nodes that became empty so `undefined` stays the only representation of "nothing here".
+  if (!isEmptyNode(leaf)) return previous;
+  editor.pathIndex = -1;
+  const path = editor.path;
+  const top = (array.depth - 1) * BITS;
+  for (let level = array.depth - 1; level > 0; level--) {
+    const parent = path[level - 1] as MutableNode;
+    parent[(index >>> (top - (level - 1) * BITS)) & MASK] = undefined;
+    if (!isEmptyNode(parent)) return previous;
+  }
+  array.root = undefined;
+  return previous;
+}
+
+/**
+ * Replaces the entry at `index` with `update(old, ctx, a, b)` in one walk of the trie, and
+ * returns the old entry. If there is none, the contents are unchanged and the result is
+ * undefined. (`ctx`, `a` and `b` are passed through so that callers need no closure per call.)
+ */
+export function sparseEditUpdate<T, C>(
+  editor: SparseEditor<T>,
+  index: number,
+  update: (old: T, ctx: C, a: number, b: number) => T,
+  ctx: C,
+  a: number,
+  b: number,
+): T | undefined {
+  if (!editor.open) throw new Error("sparse array edit session is closed");
+  const array = editor.array;
+  checkIndex(array, index);
+  if (index >= (SPAN[array.depth] as number)) return undefined;
+  const leaf = editLeaf(editor, index, false);
+  if (leaf === undefined) return undefined;
+  const old = leaf[index & MASK] as T | undefined;
+  if (old === undefined) return undefined;
+  leaf[index & MASK] = update(old, ctx, a, b);
+  return old;
+}
+
+/** Ends the session and returns the finished version (the input itself if nothing was written). */
+export function sparseEditDone<T>(editor: SparseEditor<T>, base: SparseArray<T>): SparseArray<T> {
+  editor.open = false;
+  editor.owned.clear();
+  const array = editor.array;
+  if (array.root === base.root && array.depth === base.depth && array.count === base.count) return base;
+  return array;
 }
 
 function visit<T>(
