@@ -4,7 +4,6 @@
  * new system, the events of the step (frozen), and what the op achieved.
  */
 
-import { match } from "ts-pattern";
 import { allocPages } from "./alloc-pages.js";
 import type { EventSink, TraceEvent } from "./events.js";
 import {
@@ -17,7 +16,7 @@ import {
   writebackAll,
 } from "./filemap.js";
 import { type GfpMask, gfpMigratetype, gfpMobilityConflict } from "./gfp.js";
-import { kcompactdDoWork } from "./kcompactd.js";
+import { type BackgroundState, kcompactdDoWork } from "./kcompactd.js";
 import { DEFAULT_KERNEL_OPTIONS, type KernelOptions } from "./kernel-options.js";
 import { kswapdRun } from "./kswapd.js";
 import {
@@ -193,6 +192,22 @@ export function initSystem(config: SystemConfig = {}): System {
   return spawn(system).state;
 }
 
+/**
+ * The system with its zone, owners and node replaced, built as one object literal: V8 copies
+ * `{ ...system, ...state }` step after step on a slow path (bench/profile.ts showed it).
+ */
+function withBackground(system: System, state: BackgroundState): System {
+  return {
+    zone: state.zone,
+    owners: state.owners,
+    node: state.node,
+    memory: system.memory,
+    pagecache: system.pagecache,
+    kernel: system.kernel,
+    policy: system.policy,
+  };
+}
+
 function validCpu(system: System, cpu: number): boolean {
   return Number.isInteger(cpu) && cpu >= 0 && cpu < system.zone.config.nrCpus;
 }
@@ -213,7 +228,7 @@ function stepAlloc(
     };
   }
   const result = allocPages(system, op, system.kernel, system.policy, events);
-  const after: System = { ...system, ...result.state };
+  const after = withBackground(system, result.state);
   if (result.pfn === undefined) {
     return { system: after, outcome: { kind: "alloc-failed", order: op.order } };
   }
@@ -226,7 +241,7 @@ function stepAlloc(
     use: op.use ?? defaultUseFor(migratetype),
   });
   return {
-    system: { ...after, owners: recorded.owners },
+    system: withBackground(after, { zone: after.zone, owners: recorded.owners, node: after.node }),
     outcome: { kind: "allocated", handle: recorded.handle, pfn: result.pfn, order: op.order },
   };
 }
@@ -241,7 +256,7 @@ function stepFree(
   if (alloc === undefined) return { system, outcome: { kind: "rejected", reason: `no allocation #${op.handle}` } };
   const zone = freePages(system.zone, alloc.pfn, alloc.order, op.cpu, events);
   return {
-    system: { ...system, zone, owners: releaseAllocation(system.owners, op.handle) },
+    system: withBackground(system, { zone, owners: releaseAllocation(system.owners, op.handle), node: system.node }),
     outcome: { kind: "freed", handle: op.handle, pfn: alloc.pfn, order: alloc.order },
   };
 }
@@ -260,7 +275,10 @@ function stepDrain(
     zone = drainPagesZone(system.zone, op.cpu, events).zone;
   }
   const after = zone.pcp.reduce((n, pcp) => n + pcp.count, 0);
-  return { system: { ...system, zone }, outcome: { kind: "drained", pages: before - after } };
+  return {
+    system: withBackground(system, { zone, owners: system.owners, node: system.node }),
+    outcome: { kind: "drained", pages: before - after },
+  };
 }
 
 function stepTick(system: System, events: EventSink): { system: System; outcome: Outcome } {
@@ -270,7 +288,7 @@ function stepTick(system: System, events: EventSink): { system: System; outcome:
   const kcompactdRan = !state.node.kcompactd.sleeping;
   if (kcompactdRan) state = kcompactdDoWork(state, events);
   return {
-    system: { ...written.state, ...state },
+    system: withBackground(written.state, state),
     outcome: { kind: "ticked", kswapdRan, kcompactdRan, cleaned: written.cleaned },
   };
 }
@@ -354,17 +372,36 @@ function stepTruncate(system: System, op: Extract<Op, { kind: "truncate" }>, eve
 /** Apply one op. */
 export function step(system: System, op: Op): StepResult {
   const events: EventSink = [];
-  const result = match(op)
-    .with({ kind: "alloc" }, (o) => stepAlloc(system, o, events))
-    .with({ kind: "free" }, (o) => stepFree(system, o, events))
-    .with({ kind: "drain" }, (o) => stepDrain(system, o, events))
-    .with({ kind: "tick" }, () => stepTick(system, events))
-    .with({ kind: "fork" }, (o) => stepFork(system, o, events))
-    .with({ kind: "exit" }, (o) => stepExit(system, o, events))
-    .with({ kind: "touch" }, (o) => stepTouch(system, o, events))
-    .with({ kind: "write" }, (o) => stepWrite(system, o, events))
-    .with({ kind: "read" }, (o) => stepRead(system, o, events))
-    .with({ kind: "truncate" }, (o) => stepTruncate(system, o, events))
-    .exhaustive();
+  const result = dispatch(system, op, events);
   return { system: result.system, events: Object.freeze(events), outcome: result.outcome };
+}
+
+/** A switch rather than ts-pattern's match(): this runs once per op, and the switch is cheaper. */
+function dispatch(system: System, op: Op, events: EventSink): Stepped {
+  switch (op.kind) {
+    case "alloc":
+      return stepAlloc(system, op, events);
+    case "free":
+      return stepFree(system, op, events);
+    case "drain":
+      return stepDrain(system, op, events);
+    case "tick":
+      return stepTick(system, events);
+    case "fork":
+      return stepFork(system, op, events);
+    case "exit":
+      return stepExit(system, op, events);
+    case "touch":
+      return stepTouch(system, op, events);
+    case "write":
+      return stepWrite(system, op, events);
+    case "read":
+      return stepRead(system, op, events);
+    case "truncate":
+      return stepTruncate(system, op, events);
+    default: {
+      const unknown: never = op;
+      throw new Error(`unknown op ${JSON.stringify(unknown)}`);
+    }
+  }
 }
