@@ -7,8 +7,6 @@
 
 import { describe, expect, it } from "vitest";
 import {
-  accountFreepages,
-  addToFreeList,
   type CaptureControl,
   expand,
   findBuddyPfn,
@@ -19,16 +17,10 @@ import {
   splitLargeBuddy,
 } from "./buddy.js";
 import type { EventSink } from "./events.js";
-import {
-  MIGRATE_HIGHATOMIC,
-  MIGRATE_MOVABLE,
-  MIGRATE_RECLAIMABLE,
-  MIGRATE_TYPES,
-  MIGRATE_UNMOVABLE,
-  type Migratetype,
-} from "./migratetype.js";
+import { MIGRATE_TYPES, type Migratetype } from "./migratetype.js";
 import { bootZone } from "./page-alloc.js";
 import { listIds } from "./persistent/linked-list.js";
+import { H, M, R, SMALL_TEST_ZONE, U, withFree } from "./test-support/small-zone.js";
 import {
   changePageblockRange,
   emptyZone,
@@ -39,17 +31,7 @@ import {
   type ZoneState,
 } from "./zone.js";
 
-/** 1024 pages, MAX_PAGE_ORDER 6, pageblock_order 3 (8 pages): 128 pageblocks. */
-const CFG = { nrPages: 1024, maxPageOrder: 6, pageblockOrder: 3, thpOrder: 5, nrCpus: 2, pcpBatch: 4, pcpHigh: 16 };
-const M = MIGRATE_MOVABLE;
-const U = MIGRATE_UNMOVABLE;
-const R = MIGRATE_RECLAIMABLE;
-const H = MIGRATE_HIGHATOMIC;
-
 /** Put a free block on a list (head or tail) with the accounting __free_one_page would have done. */
-function withFree(zone: ZoneState, pfn: number, order: number, mt: Migratetype, tail = true): ZoneState {
-  return accountFreepages(addToFreeList(zone, pfn, order, mt, tail), 1 << order, mt);
-}
 
 function ids(zone: ZoneState, order: number, mt: Migratetype): number[] {
   return listIds(zone.freeBlocks, freeList(zone, order, mt));
@@ -96,7 +78,7 @@ describe("boot layout (__free_pages_core -> __free_pages_ok(FPI_TO_TAIL))", () =
   it("re-merges pageblock-sized chunks when MAX_PAGE_ORDER > pageblock_order (split_large_buddy)", () => {
     // Each order-6 chunk is freed as 8 order-3 pieces (split_large_buddy caps at pageblock_order);
     // all are MOVABLE, so they merge back to order 6 and the merged block goes to the tail.
-    const zone = bootZone(CFG);
+    const zone = bootZone(SMALL_TEST_ZONE);
     expect(lists(zone)).toEqual({ [`6/${M}`]: range(0, 16, 64) });
     expect(zone.nrFreePages).toBe(1024);
   });
@@ -104,7 +86,7 @@ describe("boot layout (__free_pages_core -> __free_pages_ok(FPI_TO_TAIL))", () =
   it("frees an uneven tail in the largest aligned chunks that fit", () => {
     // 1096 = 17 * 64 + 8: pfn 1088 is 64-aligned, but 1088 + 64 > 1096, so order drops 6 -> 3.
     // Its order-3 buddy 1088 ^ 8 = 1096 lies outside the zone, so it does not merge.
-    const zone = bootZone({ ...CFG, nrPages: 1096 });
+    const zone = bootZone({ ...SMALL_TEST_ZONE, nrPages: 1096 });
     expect(lists(zone)).toEqual({ [`6/${M}`]: range(0, 17, 64), [`3/${M}`]: [1088] });
     expect(zone.nrFreePages).toBe(1096);
   });
@@ -112,14 +94,14 @@ describe("boot layout (__free_pages_core -> __free_pages_ok(FPI_TO_TAIL))", () =
 
 describe("buddy lookup (mm/internal.h __find_buddy_pfn, page_is_buddy)", () => {
   it("finds the buddy by flipping bit `order`", () => {
-    expect(findBuddyPfn(emptyZone(CFG), 0, 3)).toBe(8); // 0 ^ 8
-    expect(findBuddyPfn(emptyZone(CFG), 8, 3)).toBe(0); // 8 ^ 8
-    expect(findBuddyPfn(emptyZone(CFG), 12, 2)).toBe(8); // 12 ^ 4
-    expect(findBuddyPfn(emptyZone(CFG), 5, 0)).toBe(4); // 5 ^ 1
+    expect(findBuddyPfn(emptyZone(SMALL_TEST_ZONE), 0, 3)).toBe(8); // 0 ^ 8
+    expect(findBuddyPfn(emptyZone(SMALL_TEST_ZONE), 8, 3)).toBe(0); // 8 ^ 8
+    expect(findBuddyPfn(emptyZone(SMALL_TEST_ZONE), 12, 2)).toBe(8); // 12 ^ 4
+    expect(findBuddyPfn(emptyZone(SMALL_TEST_ZONE), 5, 0)).toBe(4); // 5 ^ 1
   });
 
   it("counts a buddy only as the head of a free block of exactly that order, inside the zone", () => {
-    const zone = withFree(emptyZone(CFG), 6, 0, M);
+    const zone = withFree(emptyZone(SMALL_TEST_ZONE), 6, 0, M);
     expect(isFreeBuddy(zone, 6, 0)).toBe(true);
     expect(isFreeBuddy(zone, 6, 1)).toBe(false); // buddy_order(buddy) != order
     expect(isFreeBuddy(zone, 7, 0)).toBe(false); // not PageBuddy
@@ -131,7 +113,7 @@ describe("expand() and page_del_and_expand()", () => {
   it("puts the upper halves at the HEAD of their lists, from order high-1 down to low, and keeps the lowest piece", () => {
     // Block 0 of order 4 split down to order 1: page[8] at order 3, page[4] at order 2, page[2]
     // at order 1, each with list_add (head). An older order-2 block at 100 must end up behind 4.
-    let zone = withFree(emptyZone(CFG), 100, 2, M);
+    let zone = withFree(emptyZone(SMALL_TEST_ZONE), 100, 2, M);
     zone = withFree(zone, 0, 4, M);
     const before = zone.nrFreePages; // 4 + 16 = 20
     const after = pageDelAndExpand(zone, 0, 1, 4, M);
@@ -143,7 +125,7 @@ describe("expand() and page_del_and_expand()", () => {
   });
 
   it("returns the pages it put back and does no accounting itself", () => {
-    const zone = emptyZone(CFG);
+    const zone = emptyZone(SMALL_TEST_ZONE);
     const { zone: split, nrAdded } = expand(zone, 64, 0, 6, U);
     expect(nrAdded).toBe(32 + 16 + 8 + 4 + 2 + 1);
     expect(split.nrFreePages).toBe(0);
@@ -161,7 +143,7 @@ describe("expand() and page_del_and_expand()", () => {
 
 describe("__rmqueue_smallest()", () => {
   function setup(): ZoneState {
-    let zone = setPageblockMigratetype(emptyZone(CFG), 8, U);
+    let zone = setPageblockMigratetype(emptyZone(SMALL_TEST_ZONE), 8, U);
     zone = withFree(zone, 2, 1, M);
     zone = withFree(zone, 6, 1, M); // order-1 MOVABLE list: [2, 6]
     zone = withFree(zone, 8, 2, U); // order-2 UNMOVABLE (pageblock 1 is UNMOVABLE)
@@ -204,7 +186,7 @@ describe("__rmqueue_smallest()", () => {
   it("reports percpu_refill from the order and type only", () => {
     // Order 4 is neither <= PAGE_ALLOC_COSTLY_ORDER nor the THP order (5).
     const events: EventSink = [];
-    rmqueueSmallest(withFree(emptyZone(CFG), 64, 6, M), 4, M, events);
+    rmqueueSmallest(withFree(emptyZone(SMALL_TEST_ZONE), 64, 6, M), 4, M, events);
     expect(events).toEqual([
       { name: "mm_page_alloc_zone_locked", pfn: 64, order: 4, migratetype: M, percpu_refill: false },
     ]);
@@ -216,7 +198,7 @@ describe("__free_one_page() merging", () => {
     // Free pfn 5 (order 0). Buddy 5^1 = 4 free at order 0 -> block 4/1. Buddy 4^2 = 6 free at
     // order 1 -> block 4/2. Buddy 4^4 = 0 free at order 2 -> block 0/3. Buddy 0^8 = 8 is not
     // free -> stop at order 3 (= pageblock_order, same pageblock type anyway).
-    let zone = withFree(emptyZone(CFG), 4, 0, M);
+    let zone = withFree(emptyZone(SMALL_TEST_ZONE), 4, 0, M);
     zone = withFree(zone, 6, 1, M);
     zone = withFree(zone, 0, 2, M);
     const freed = freeOnePage(zone, 5, 0, M, false);
@@ -227,25 +209,25 @@ describe("__free_one_page() merging", () => {
 
   it("does not merge with a free head of a different order", () => {
     // Freeing 4/1: its buddy 6 is free, but only as an order-0 block (7 is allocated).
-    const zone = withFree(emptyZone(CFG), 6, 0, M);
+    const zone = withFree(emptyZone(SMALL_TEST_ZONE), 6, 0, M);
     const freed = freeOnePage(zone, 4, 1, M, false);
     expect(lists(freed)).toEqual({ [`0/${M}`]: [6], [`1/${M}`]: [4] });
   });
 
   it("does not look for a buddy outside the zone", () => {
     // 1096 pages: block 1088/3's buddy 1096 is past the end.
-    const freed = freeOnePage(emptyZone({ ...CFG, nrPages: 1096 }), 1088, 3, M, false);
+    const freed = freeOnePage(emptyZone({ ...SMALL_TEST_ZONE, nrPages: 1096 }), 1088, 3, M, false);
     expect(lists(freed)).toEqual({ [`3/${M}`]: [1088] });
   });
 
   it("stops at MAX_PAGE_ORDER", () => {
     // 0/6 and 64/6 are buddies at order 6, but the loop runs only while order < MAX_PAGE_ORDER.
-    const zone = withFree(emptyZone(CFG), 64, 6, M);
+    const zone = withFree(emptyZone(SMALL_TEST_ZONE), 64, 6, M);
     expect(lists(freeOnePage(zone, 0, 6, M, false))).toEqual({ [`6/${M}`]: [0, 64] });
   });
 
   it("merges HIGHATOMIC pages within their pageblock (below pageblock_order no type check)", () => {
-    let zone = setPageblockMigratetype(emptyZone(CFG), 16, H);
+    let zone = setPageblockMigratetype(emptyZone(SMALL_TEST_ZONE), 16, H);
     zone = withFree(zone, 17, 0, H);
     const freed = freeOnePage(zone, 16, 0, H, false);
     expect(lists(freed)).toEqual({ [`1/${H}`]: [16] });
@@ -255,7 +237,7 @@ describe("__free_one_page() merging", () => {
   it("stops at pageblock_order between a HIGHATOMIC and a MOVABLE pageblock", () => {
     // Freeing 8/3 (MOVABLE pageblock 1). Buddy 0/3 is free, order 3 >= pageblock_order, and its
     // pageblock is HIGHATOMIC: types differ and HIGHATOMIC is not mergeable -> done_merging.
-    let zone = setPageblockMigratetype(emptyZone(CFG), 0, H);
+    let zone = setPageblockMigratetype(emptyZone(SMALL_TEST_ZONE), 0, H);
     zone = withFree(zone, 0, 3, H);
     const freed = freeOnePage(zone, 8, 3, M, false);
     expect(lists(freed)).toEqual({ [`3/${H}`]: [0], [`3/${M}`]: [8] });
@@ -268,7 +250,7 @@ describe("__free_one_page() merging", () => {
     // Freeing 0/3 as MOVABLE; buddy 8/3 is free on the UNMOVABLE list of UNMOVABLE pageblock 1.
     // Both mergeable -> __del_page_from_free_list(buddy, UNMOVABLE), change_pageblock_range(8, 3,
     // MOVABLE), block 0/4. Buddy 16/4 not free -> stop; the block goes on the MOVABLE list.
-    let zone = setPageblockMigratetype(emptyZone(CFG), 8, U);
+    let zone = setPageblockMigratetype(emptyZone(SMALL_TEST_ZONE), 8, U);
     zone = withFree(zone, 8, 3, U);
     const freed = freeOnePage(zone, 0, 3, M, false);
     expect(lists(freed)).toEqual({ [`4/${M}`]: [0] });
@@ -279,7 +261,7 @@ describe("__free_one_page() merging", () => {
     // Pageblocks 2-3 (pfn 16-31) UNMOVABLE, free as block 16/4. Freeing 0/4 as RECLAIMABLE (the
     // caller's mt; pageblocks 0-1 say MOVABLE, which the merge loop never re-reads for the freed
     // page): change_pageblock_range(16, 4, RECLAIMABLE) covers 1 << (4 - 3) = 2 pageblocks.
-    let zone = changePageblockRange(emptyZone(CFG), 16, 4, U);
+    let zone = changePageblockRange(emptyZone(SMALL_TEST_ZONE), 16, 4, U);
     zone = withFree(zone, 16, 4, U);
     const freed = freeOnePage(zone, 0, 4, R, false);
     expect(lists(freed)).toEqual({ [`5/${R}`]: [0] });
@@ -289,7 +271,7 @@ describe("__free_one_page() merging", () => {
   it("hands the block to a waiting compactor at the order it wants (compaction_capture)", () => {
     // Freeing 1/0 merges with free 0/0 into 0/1; the capture check at the top of the next
     // iteration takes it. Accounting: +2^0 up front, -2^1 on capture = -1 (buddy 0 left the lists).
-    const zone = withFree(emptyZone(CFG), 0, 0, M);
+    const zone = withFree(emptyZone(SMALL_TEST_ZONE), 0, 0, M);
     const capc: CaptureControl = { order: 1, migratetype: M, page: undefined };
     const events: EventSink = [];
     const freed = freeOnePage(zone, 1, 0, M, false, capc, events);
@@ -302,7 +284,7 @@ describe("__free_one_page() merging", () => {
 
   it("does not let a non-movable compactor take a sub-pageblock block of a MOVABLE pageblock", () => {
     // order 1 < pageblock_order, migratetype MOVABLE, capc->cc->migratetype UNMOVABLE -> no capture.
-    const zone = withFree(emptyZone(CFG), 0, 0, M);
+    const zone = withFree(emptyZone(SMALL_TEST_ZONE), 0, 0, M);
     const capc: CaptureControl = { order: 1, migratetype: U, page: undefined };
     const freed = freeOnePage(zone, 1, 0, M, false, capc, []);
     expect(capc.page).toBeUndefined();
@@ -315,7 +297,7 @@ describe("__free_one_page() merging", () => {
     // is still MOVABLE, so change_ownership = 0.
     const capc: CaptureControl = { order: 3, migratetype: U, page: undefined };
     const events: EventSink = [];
-    const freed = freeOnePage(emptyZone(CFG), 8, 3, M, false, capc, events);
+    const freed = freeOnePage(emptyZone(SMALL_TEST_ZONE), 8, 3, M, false, capc, events);
     expect(capc.page).toBe(8);
     expect(freed.nrFreePages).toBe(0);
     expect(events).toEqual([
@@ -333,7 +315,7 @@ describe("__free_one_page() merging", () => {
 
   it("captures only once (task_capc() ignores a capc whose page is already set)", () => {
     const capc: CaptureControl = { order: 0, migratetype: M, page: 40 };
-    const freed = freeOnePage(emptyZone(CFG), 8, 0, M, false, capc, []);
+    const freed = freeOnePage(emptyZone(SMALL_TEST_ZONE), 8, 0, M, false, capc, []);
     expect(capc.page).toBe(40);
     expect(lists(freed)).toEqual({ [`0/${M}`]: [8] });
   });
@@ -343,17 +325,17 @@ describe("__free_one_page() list placement", () => {
   it("adds to the tail when buddy_merge_likely(): the order+1 buddy of the would-be parent is free", () => {
     // Free 0/0 with 1 allocated: no merge, buddy_pfn = 1. higher = 1 & 0 = 0; its order-1 buddy
     // 0 ^ 2 = 2 is a free order-1 block -> tail.
-    let zone = withFree(emptyZone(CFG), 100, 0, M);
+    let zone = withFree(emptyZone(SMALL_TEST_ZONE), 100, 0, M);
     zone = withFree(zone, 2, 1, M);
     expect(ids(freeOnePage(zone, 0, 0, M, false), 0, M)).toEqual([100, 0]);
     // Without the free 2/1 -> head.
-    expect(ids(freeOnePage(withFree(emptyZone(CFG), 100, 0, M), 0, 0, M, false), 0, M)).toEqual([0, 100]);
+    expect(ids(freeOnePage(withFree(emptyZone(SMALL_TEST_ZONE), 100, 0, M), 0, 0, M, false), 0, M)).toEqual([0, 100]);
   });
 
   it("uses the buddy pfn at the final order after merging", () => {
     // Free 1/0, 0/0 free -> 0/1; buddy 2/1 allocated -> stop with buddy_pfn = 2. higher = 2 & 0 = 0,
     // order-2 buddy 0 ^ 4 = 4 is free at order 2 -> tail of the order-1 list.
-    let zone = withFree(emptyZone(CFG), 50, 1, M);
+    let zone = withFree(emptyZone(SMALL_TEST_ZONE), 50, 1, M);
     zone = withFree(zone, 0, 0, M);
     zone = withFree(zone, 4, 2, M);
     expect(ids(freeOnePage(zone, 1, 0, M, false), 1, M)).toEqual([50, 0]);
@@ -361,13 +343,13 @@ describe("__free_one_page() list placement", () => {
 
   it("never predicts a merge at order >= MAX_PAGE_ORDER - 1", () => {
     // Free 0/5 with 32 allocated: order 5 >= 6 - 1, so head, although 0's order-6 buddy 64 is free.
-    let zone = withFree(emptyZone(CFG), 160, 5, M);
+    let zone = withFree(emptyZone(SMALL_TEST_ZONE), 160, 5, M);
     zone = withFree(zone, 64, 6, M);
     expect(ids(freeOnePage(zone, 0, 5, M, false), 5, M)).toEqual([0, 160]);
   });
 
   it("adds to the tail with FPI_TO_TAIL", () => {
-    const zone = withFree(emptyZone(CFG), 100, 0, M);
+    const zone = withFree(emptyZone(SMALL_TEST_ZONE), 100, 0, M);
     expect(ids(freeOnePage(zone, 0, 0, M, true), 0, M)).toEqual([100, 0]);
   });
 });
@@ -380,7 +362,7 @@ describe("split_large_buddy()", () => {
     //  16/3 (U): buddy 24 not free -> UNMOVABLE 16/3.
     //  24/3 (R): buddy 16/3 free, U vs R both mergeable -> pageblock 2 := R, block 16/4;
     //            buddy 0/4 free, pageblock 0 is M -> pageblocks 0-1 := R, block 0/5; buddy 32 not free.
-    let zone = setPageblockMigratetype(emptyZone(CFG), 16, U);
+    let zone = setPageblockMigratetype(emptyZone(SMALL_TEST_ZONE), 16, U);
     zone = setPageblockMigratetype(zone, 24, R);
     const freed = splitLargeBuddy(zone, 0, 5, false);
     expect(lists(freed)).toEqual({ [`5/${R}`]: [0] });
@@ -391,7 +373,7 @@ describe("split_large_buddy()", () => {
   it("keeps a HIGHATOMIC pageblock apart", () => {
     // Pageblocks M, M, H, R: 0/4 MOVABLE as above; 16/3 HIGHATOMIC; 24/3 (R) finds buddy 16/3
     // in a HIGHATOMIC pageblock -> no merge.
-    let zone = setPageblockMigratetype(emptyZone(CFG), 16, H);
+    let zone = setPageblockMigratetype(emptyZone(SMALL_TEST_ZONE), 16, H);
     zone = setPageblockMigratetype(zone, 24, R);
     const freed = splitLargeBuddy(zone, 0, 5, false);
     expect(lists(freed)).toEqual({ [`4/${M}`]: [0], [`3/${H}`]: [16], [`3/${R}`]: [24] });
@@ -400,7 +382,7 @@ describe("split_large_buddy()", () => {
   });
 
   it("frees a block of at most pageblock_order in one piece", () => {
-    const freed = splitLargeBuddy(setPageblockMigratetype(emptyZone(CFG), 8, U), 8, 2, false);
+    const freed = splitLargeBuddy(setPageblockMigratetype(emptyZone(SMALL_TEST_ZONE), 8, U), 8, 2, false);
     expect(lists(freed)).toEqual({ [`2/${U}`]: [8] });
   });
 });

@@ -6,7 +6,6 @@
 
 import { describe, expect, it } from "vitest";
 import { ALLOC_KSWAPD, ALLOC_NOFRAGMENT } from "./alloc-flags.js";
-import { accountFreepages, addToFreeList } from "./buddy.js";
 import type { EventSink } from "./events.js";
 import {
   boostWatermark,
@@ -18,42 +17,11 @@ import {
   rmqueueSteal,
   shouldTryClaimBlock,
 } from "./fallback.js";
-import {
-  MIGRATE_HIGHATOMIC,
-  MIGRATE_MOVABLE,
-  MIGRATE_RECLAIMABLE,
-  MIGRATE_TYPES,
-  MIGRATE_UNMOVABLE,
-  type Migratetype,
-} from "./migratetype.js";
+import { MIGRATE_HIGHATOMIC, MIGRATE_TYPES, type Migratetype } from "./migratetype.js";
 import { bootZone } from "./page-alloc.js";
 import { listIds } from "./persistent/linked-list.js";
-import {
-  emptyZone,
-  freeList,
-  getPfnblockMigratetype,
-  setPageblockMigratetype,
-  type ZoneConfigInput,
-  type ZoneState,
-} from "./zone.js";
-
-/** 1024 pages, MAX_PAGE_ORDER 6, pageblock_order 3 (8 pages). Watermarks 64/80/96 (zone-config). */
-const CFG: ZoneConfigInput = {
-  nrPages: 1024,
-  maxPageOrder: 6,
-  pageblockOrder: 3,
-  thpOrder: 5,
-  nrCpus: 2,
-  pcpBatch: 4,
-  pcpHigh: 16,
-};
-const M = MIGRATE_MOVABLE;
-const U = MIGRATE_UNMOVABLE;
-const R = MIGRATE_RECLAIMABLE;
-
-function withFree(zone: ZoneState, pfn: number, order: number, mt: Migratetype): ZoneState {
-  return accountFreepages(addToFreeList(zone, pfn, order, mt, true), 1 << order, mt);
-}
+import { M, R, SMALL_TEST_ZONE, U, withFree } from "./test-support/small-zone.js";
+import { emptyZone, freeList, getPfnblockMigratetype, setPageblockMigratetype, type ZoneState } from "./zone.js";
 
 function ids(zone: ZoneState, order: number, mt: Migratetype): number[] {
   return listIds(zone.freeBlocks, freeList(zone, order, mt));
@@ -89,7 +57,7 @@ describe("fallbacks[]", () => {
 
   it("find_suitable_fallback() returns the first non-empty fallback list in table order", () => {
     // UNMOVABLE tries RECLAIMABLE before MOVABLE.
-    let zone = setPageblockMigratetype(emptyZone(CFG), 8, R);
+    let zone = setPageblockMigratetype(emptyZone(SMALL_TEST_ZONE), 8, R);
     zone = withFree(zone, 0, 2, M);
     zone = withFree(zone, 8, 2, R);
     expect(findSuitableFallback(zone, 2, U, false)).toBe(R);
@@ -102,8 +70,8 @@ describe("fallbacks[]", () => {
 
   it("find_suitable_fallback() says -2 (too small to claim) before looking at the area", () => {
     // Order 0 MOVABLE with pageblock_order 3: 0 < 3 and 0 < 3/2 = 1 -> -2, even with an empty area.
-    expect(findSuitableFallback(emptyZone(CFG), 0, M, true)).toBe(-2);
-    expect(findSuitableFallback(emptyZone(CFG), 0, M, false)).toBe(-1);
+    expect(findSuitableFallback(emptyZone(SMALL_TEST_ZONE), 0, M, true)).toBe(-2);
+    expect(findSuitableFallback(emptyZone(SMALL_TEST_ZONE), 0, M, false)).toBe(-1);
   });
 });
 
@@ -120,7 +88,7 @@ describe("should_try_claim_block(order of the free block found, start_mt)", () =
   });
 
   it("with pageblock_order 3: MOVABLE from order 1 (3/2 = 1) up", () => {
-    const zone = emptyZone(CFG);
+    const zone = emptyZone(SMALL_TEST_ZONE);
     expect([0, 1, 2, 3].map((o) => shouldTryClaimBlock(zone, o, M))).toEqual([false, true, true, true]);
   });
 });
@@ -131,7 +99,7 @@ describe("whole-block claim (current_order >= pageblock_order)", () => {
     // MOVABLE list head is pfn 0. try_to_claim_block: del_page_from_free_list, change_pageblock_range
     // over 1 << (6 - 3) = 8 pageblocks, expand(0, 0, 6, UNMOVABLE), no boost in this branch.
     const events: EventSink = [];
-    const result = rmqueueFromFreeLists(bootZone(CFG), 0, U, 0, "normal", NONE, events);
+    const result = rmqueueFromFreeLists(bootZone(SMALL_TEST_ZONE), 0, U, 0, "normal", NONE, events);
     expect(result.pfn).toBe(0);
     expect(result.mode).toBe("normal");
     const zone = result.zone;
@@ -162,7 +130,7 @@ describe("whole-block claim (current_order >= pageblock_order)", () => {
 
   it("at exactly pageblock_order retypes the one pageblock", () => {
     // MOVABLE request, UNMOVABLE pageblock 2 free as 16/3: should_try_claim_block(3, MOVABLE) holds.
-    let zone = setPageblockMigratetype(emptyZone(CFG), 16, U);
+    let zone = setPageblockMigratetype(emptyZone(SMALL_TEST_ZONE), 16, U);
     zone = withFree(zone, 16, 3, U);
     const claimed = rmqueueClaim(zone, 1, M, 0, NONE, []);
     expect(claimed.pfn).toBe(16);
@@ -179,7 +147,7 @@ describe("partial claim (current_order < pageblock_order)", () => {
    * free_pages = 2. Half a pageblock is 1 << (3 - 1) = 4.
    */
   function twoFree(blockMt: Migratetype): ZoneState {
-    return withFree(setPageblockMigratetype(emptyZone(CFG), 0, blockMt), 6, 1, blockMt);
+    return withFree(setPageblockMigratetype(emptyZone(SMALL_TEST_ZONE), 0, blockMt), 6, 1, blockMt);
   }
 
   it("UNMOVABLE from a MOVABLE block: alike = pageblock_nr_pages - free - movable; claims at free + alike >= 4", () => {
@@ -229,7 +197,7 @@ describe("partial claim (current_order < pageblock_order)", () => {
     // Six allocated non-movable pages, but alike is 0: free 2 < 4.
     expect(rmqueueClaim(twoFree(R), 0, U, 0, NONE, []).pfn).toBeUndefined();
     // With 4 free pages (4/2 instead of 6/1) it is exactly half: claim.
-    const four = withFree(setPageblockMigratetype(emptyZone(CFG), 0, R), 4, 2, R);
+    const four = withFree(setPageblockMigratetype(emptyZone(SMALL_TEST_ZONE), 0, R), 4, 2, R);
     const claimed = rmqueueClaim(four, 0, U, 0, NONE, []);
     expect(claimed.pfn).toBe(4);
     expect(mtOf(claimed.zone, 0)).toBe(U);
@@ -239,7 +207,7 @@ describe("partial claim (current_order < pageblock_order)", () => {
     // Pageblock 0 MOVABLE: free 0/0, 2/1, 4/2 = 7 pages (pfn 1 allocated). The claim starts from the
     // largest fallback block (4/2), moves all three to the UNMOVABLE tails in pfn order, then
     // __rmqueue_smallest(0, UNMOVABLE) takes the order-0 head, pfn 0.
-    let zone = withFree(emptyZone(CFG), 0, 0, M);
+    let zone = withFree(emptyZone(SMALL_TEST_ZONE), 0, 0, M);
     zone = withFree(zone, 2, 1, M);
     zone = withFree(zone, 4, 2, M);
     const claimed = rmqueueClaim(zone, 0, U, 0, NONE, []);
@@ -254,7 +222,7 @@ describe("steal (__rmqueue_steal)", () => {
     // Pageblock 0: 6/1 free, 6 movable -> free + alike = 2 + 0. Pageblock 1: 15/0 free, 7 movable -> 1 + 0.
     // Claim scan: order 1 (head 6) fails, boost 8; order 0 (head 15) fails, boost 16.
     // Steal scans up from order 0: MOVABLE order-0 head 15.
-    let zone = withFree(emptyZone(CFG), 6, 1, M);
+    let zone = withFree(emptyZone(SMALL_TEST_ZONE), 6, 1, M);
     zone = withFree(zone, 15, 0, M);
     const events: EventSink = [];
     const result = rmqueueFromFreeLists(zone, 0, U, 0, "normal", movable({ 0: 6, 8: 7 }), events);
@@ -276,7 +244,7 @@ describe("steal (__rmqueue_steal)", () => {
 
   it("leaves the split remainder on the foreign type's list and the pageblock type unchanged (pollution)", () => {
     // UNMOVABLE order 0 from MOVABLE 6/1 (claim fails as above): caller gets 6, 7 stays MOVABLE.
-    const zone = withFree(emptyZone(CFG), 6, 1, M);
+    const zone = withFree(emptyZone(SMALL_TEST_ZONE), 6, 1, M);
     const stolen = rmqueueSteal(zone, 0, U, []);
     expect(stolen?.pfn).toBe(6);
     expect(stolen && lists(stolen.zone)).toEqual({ [`0/${M}`]: [7] });
@@ -287,7 +255,7 @@ describe("steal (__rmqueue_steal)", () => {
   it("a small MOVABLE request steals without trying to claim (should_try_claim_block false)", () => {
     // pageblock_order 4: order 1 < 4/2, so the claim scan stops with -2 at order 1 and nothing is
     // boosted. Steal takes UNMOVABLE 2/1; 3 goes back on the UNMOVABLE order-0 list.
-    let zone = setPageblockMigratetype(emptyZone({ ...CFG, pageblockOrder: 4 }), 0, U);
+    let zone = setPageblockMigratetype(emptyZone({ ...SMALL_TEST_ZONE, pageblockOrder: 4 }), 0, U);
     zone = withFree(zone, 2, 1, U);
     const result = rmqueueFromFreeLists(zone, 0, M, 0, "normal", NONE, []);
     expect(result.pfn).toBe(2);
@@ -299,7 +267,7 @@ describe("steal (__rmqueue_steal)", () => {
 
   it("in RMQUEUE_STEAL mode goes straight to stealing, even when the own list has pages", () => {
     // rmqueue_bulk() keeps the mode: `case RMQUEUE_STEAL:` skips __rmqueue_smallest and the claim.
-    let zone = setPageblockMigratetype(emptyZone(CFG), 8, U);
+    let zone = setPageblockMigratetype(emptyZone(SMALL_TEST_ZONE), 8, U);
     zone = withFree(zone, 8, 0, U);
     zone = withFree(zone, 0, 0, M);
     const result = rmqueueFromFreeLists(zone, 0, U, 0, "steal", NONE, []);
@@ -310,7 +278,7 @@ describe("steal (__rmqueue_steal)", () => {
 
 describe("ALLOC_NOFRAGMENT", () => {
   // Pageblock 0 MOVABLE, free 4/2 and nothing else: a claim would succeed (4 + 4 alike >= 4).
-  const zone = withFree(emptyZone(CFG), 4, 2, M);
+  const zone = withFree(emptyZone(SMALL_TEST_ZONE), 4, 2, M);
 
   it("raises the claim's min order to pageblock_order and forbids the steal", () => {
     const result = rmqueueFromFreeLists(zone, 0, U, ALLOC_NOFRAGMENT, "normal", NONE, []);
@@ -325,7 +293,7 @@ describe("ALLOC_NOFRAGMENT", () => {
   });
 
   it("still claims whole pageblocks", () => {
-    expect(rmqueueFromFreeLists(bootZone(CFG), 0, U, ALLOC_NOFRAGMENT, "normal", NONE, []).pfn).toBe(0);
+    expect(rmqueueFromFreeLists(bootZone(SMALL_TEST_ZONE), 0, U, ALLOC_NOFRAGMENT, "normal", NONE, []).pfn).toBe(0);
   });
 
   it("without it the same request claims the sub-pageblock block", () => {
@@ -337,8 +305,8 @@ describe("ALLOC_NOFRAGMENT", () => {
 
 describe("boost_watermark()", () => {
   it("adds pageblock_nr_pages per call up to max(pageblock_nr_pages, high * factor / 10000)", () => {
-    // CFG: high = 96; mult_frac(96, 15000, 10000) = 144 = max(8, 144). 18 boosts of 8 reach 144.
-    let zone = emptyZone(CFG);
+    // SMALL_TEST_ZONE: high = 96; mult_frac(96, 15000, 10000) = 144 = max(8, 144). 18 boosts of 8 reach 144.
+    let zone = emptyZone(SMALL_TEST_ZONE);
     expect(zone.watermark.high).toBe(96);
     const seen: number[] = [];
     for (let i = 0; i < 19; i++) {
@@ -357,20 +325,20 @@ describe("boost_watermark()", () => {
     expect(big.watermark.high).toBe(192);
     expect(boostWatermark(big).zone.watermarkBoost).toBe(512);
     // factor 500: mult_frac(96, 500, 10000) = 4 -> max(8, 4) = 8, and it stays there.
-    const once = boostWatermark(emptyZone({ ...CFG, watermarkBoostFactor: 500 })).zone;
+    const once = boostWatermark(emptyZone({ ...SMALL_TEST_ZONE, watermarkBoostFactor: 500 })).zone;
     expect(once.watermarkBoost).toBe(8);
     expect(boostWatermark(once).zone.watermarkBoost).toBe(8);
   });
 
   it("does nothing when disabled, or when high * factor / 10000 is 0; the smallest valid zone boosts", () => {
-    expect(boostWatermark(emptyZone({ ...CFG, watermarkBoostFactor: 0 })).boosted).toBe(false);
+    expect(boostWatermark(emptyZone({ ...SMALL_TEST_ZONE, watermarkBoostFactor: 0 })).boosted).toBe(false);
     // The kernel's "pageblock_nr_pages * 4 > managed" early return cannot fire in the model:
     // zones that small disable grouping by mobility and are refused by buildZoneConfig().
-    expect(() => emptyZone({ ...CFG, nrPages: 24 })).toThrow(/grouping by mobility/);
+    expect(() => emptyZone({ ...SMALL_TEST_ZONE, nrPages: 24 })).toThrow(/grouping by mobility/);
     // 32 pages is enough: 32 > 32 is false. (high = 48 there: min 32, delta max(8, 0) = 8.)
-    expect(boostWatermark(emptyZone({ ...CFG, nrPages: 32 })).zone.watermarkBoost).toBe(8);
+    expect(boostWatermark(emptyZone({ ...SMALL_TEST_ZONE, nrPages: 32 })).zone.watermarkBoost).toBe(8);
     // mult_frac(96, 1, 10000) = 0: "high watermark may be uninitialised", no boost at all.
-    const tiny = boostWatermark(emptyZone({ ...CFG, watermarkBoostFactor: 1 }));
+    const tiny = boostWatermark(emptyZone({ ...SMALL_TEST_ZONE, watermarkBoostFactor: 1 }));
     expect(tiny.boosted).toBe(false);
     expect(tiny.zone.watermarkBoost).toBe(0);
   });

@@ -16,16 +16,9 @@ import {
   ALLOC_WMARK_LOW,
   ALLOC_WMARK_MIN,
 } from "./alloc-flags.js";
-import { accountFreepages, addToFreeList } from "./buddy.js";
 import type { EventSink } from "./events.js";
 import type { PageProbe } from "./fallback.js";
-import {
-  MIGRATE_HIGHATOMIC,
-  MIGRATE_MOVABLE,
-  MIGRATE_TYPES,
-  MIGRATE_UNMOVABLE,
-  type Migratetype,
-} from "./migratetype.js";
+import { MIGRATE_TYPES, type Migratetype } from "./migratetype.js";
 import {
   bootZone,
   type FreelistRequest,
@@ -37,34 +30,17 @@ import {
 } from "./page-alloc.js";
 import { orderToPindex } from "./pcp-index.js";
 import { listIds } from "./persistent/linked-list.js";
+import { H, M, NO_MOVABLE_PAGES, SMALL_TEST_ZONE, U, withFree } from "./test-support/small-zone.js";
 import {
   changePageblockRange,
   emptyZone,
   freeList,
   getPfnblockMigratetype,
   setPageblockMigratetype,
-  type ZoneConfigInput,
   type ZoneState,
 } from "./zone.js";
 
-/** 1024 pages, pageblock 8 pages: highatomic cap ALIGN(1024 / 100, 8) = ALIGN(10, 8) = 16. */
-const CFG: ZoneConfigInput = {
-  nrPages: 1024,
-  maxPageOrder: 6,
-  pageblockOrder: 3,
-  thpOrder: 5,
-  nrCpus: 2,
-  pcpBatch: 4,
-  pcpHigh: 16,
-};
-const M = MIGRATE_MOVABLE;
-const U = MIGRATE_UNMOVABLE;
-const H = MIGRATE_HIGHATOMIC;
-const NONE: PageProbe = { movablePagesInRange: () => 0 };
-
-function withFree(zone: ZoneState, pfn: number, order: number, mt: Migratetype): ZoneState {
-  return accountFreepages(addToFreeList(zone, pfn, order, mt, true), 1 << order, mt);
-}
+const NONE = NO_MOVABLE_PAGES;
 
 function ids(zone: ZoneState, order: number, mt: Migratetype): number[] {
   return listIds(zone.freeBlocks, freeList(zone, order, mt));
@@ -95,7 +71,7 @@ function pcpIds(zone: ZoneState, pindex: number, cpu = 0): number[] {
 describe("reserve_highatomic_pageblock()", () => {
   /** Pageblock 1 (8-15) MOVABLE: 8-9 just allocated (order 1), 10/1 and 12/2 free. */
   function afterAtomicAlloc(): ZoneState {
-    return withFree(withFree(emptyZone(CFG), 10, 1, M), 12, 2, M);
+    return withFree(withFree(emptyZone(SMALL_TEST_ZONE), 10, 1, M), 12, 2, M);
   }
 
   it("retypes the allocation's pageblock and moves its free pages to the HIGHATOMIC list tails", () => {
@@ -114,7 +90,7 @@ describe("reserve_highatomic_pageblock()", () => {
 
   it("caps the reserve at ALIGN(managed / 100, pageblock_nr_pages)", () => {
     // 1024 pages: ALIGN(10, 8) = 16, two pageblocks; the third attempt changes nothing.
-    let zone = emptyZone(CFG);
+    let zone = emptyZone(SMALL_TEST_ZONE);
     zone = reserveHighatomicPageblock(zone, 0, 1, []);
     zone = reserveHighatomicPageblock(zone, 8, 1, []);
     expect(zone.nrReservedHighatomic).toBe(16);
@@ -122,7 +98,7 @@ describe("reserve_highatomic_pageblock()", () => {
     expect(third).toBe(zone);
     expect(mtOf(third, 16)).toBe(M);
     // 4096 pages: ALIGN(40, 8) = 40, five pageblocks.
-    let big = emptyZone({ ...CFG, nrPages: 4096 });
+    let big = emptyZone({ ...SMALL_TEST_ZONE, nrPages: 4096 });
     for (let pb = 0; pb < 8; pb++) big = reserveHighatomicPageblock(big, pb * 8, 0, []);
     expect(big.nrReservedHighatomic).toBe(40);
     expect(Array.from({ length: 6 }, (_, pb) => mtOf(big, pb * 8))).toEqual([H, H, H, H, H, M]);
@@ -130,18 +106,18 @@ describe("reserve_highatomic_pageblock()", () => {
 
   it("reserves nothing when 1% of the zone is less than a pageblock", () => {
     // 512 / 100 = 5 < 8.
-    const zone = emptyZone({ ...CFG, nrPages: 512 });
+    const zone = emptyZone({ ...SMALL_TEST_ZONE, nrPages: 512 });
     expect(reserveHighatomicPageblock(zone, 0, 1, [])).toBe(zone);
   });
 
   it("only reserves mergeable pageblocks", () => {
-    const zone = setPageblockMigratetype(emptyZone(CFG), 8, H);
+    const zone = setPageblockMigratetype(emptyZone(SMALL_TEST_ZONE), 8, H);
     expect(reserveHighatomicPageblock(zone, 8, 1, [])).toBe(zone);
   });
 
   it("for order >= pageblock_order retypes the whole range and counts 1 << order (may pass the cap once)", () => {
     // At 8 reserved (< 16) an order-4 allocation reserves 16 more pages: 24.
-    let zone = reserveHighatomicPageblock(emptyZone(CFG), 0, 1, []);
+    let zone = reserveHighatomicPageblock(emptyZone(SMALL_TEST_ZONE), 0, 1, []);
     zone = reserveHighatomicPageblock(zone, 16, 4, []);
     expect(zone.nrReservedHighatomic).toBe(24);
     expect([mtOf(zone, 16), mtOf(zone, 24), mtOf(zone, 32)]).toEqual([H, H, M]);
@@ -151,7 +127,7 @@ describe("reserve_highatomic_pageblock()", () => {
 describe("unreserve_highatomic_pageblock()", () => {
   /** Two reserved pageblocks: 1 (8-15) with free 10/1 and 12/2, 2 (16-23) wholly free as 16/3. */
   function twoReserved(): ZoneState {
-    let zone = changePageblockRange(emptyZone(CFG), 8, 4, H);
+    let zone = changePageblockRange(emptyZone(SMALL_TEST_ZONE), 8, 4, H);
     zone = withFree(zone, 10, 1, H);
     zone = withFree(zone, 12, 2, H);
     zone = withFree(zone, 16, 3, H);
@@ -185,7 +161,7 @@ describe("unreserve_highatomic_pageblock()", () => {
   });
 
   it("retypes every pageblock of a free block of order > pageblock_order and subtracts max(pageblock, 2^order)", () => {
-    let zone = changePageblockRange(emptyZone(CFG), 16, 4, H);
+    let zone = changePageblockRange(emptyZone(SMALL_TEST_ZONE), 16, 4, H);
     zone = { ...withFree(zone, 16, 4, H), nrReservedHighatomic: 16 };
     const out = unreserveHighatomicPageblock(zone, M, true, []);
     expect(out.zone.nrReservedHighatomic).toBe(0);
@@ -194,14 +170,14 @@ describe("unreserve_highatomic_pageblock()", () => {
   });
 
   it("does nothing when no reserved page is free", () => {
-    const zone = { ...changePageblockRange(emptyZone(CFG), 8, 4, H), nrReservedHighatomic: 16 };
+    const zone = { ...changePageblockRange(emptyZone(SMALL_TEST_ZONE), 8, 4, H), nrReservedHighatomic: 16 };
     expect(unreserveHighatomicPageblock(zone, M, true, []).unreserved).toBe(false);
   });
 });
 
 describe("rmqueue_buddy(): who may use the HIGHATOMIC reserve", () => {
   // No THP order, so order 4 is not a pcp order and goes straight to rmqueue_buddy().
-  const NO_THP = { ...CFG, thpOrder: null };
+  const NO_THP = { ...SMALL_TEST_ZONE, thpOrder: null };
   /** HIGHATOMIC pageblocks 2-3 free as 16/4, and optionally a MOVABLE block 64/6. */
   function reserveOnly(withMovable: boolean): ZoneState {
     let zone = withFree(changePageblockRange(emptyZone(NO_THP), 16, 4, H), 16, 4, H);
@@ -240,7 +216,7 @@ describe("rmqueue_buddy(): who may use the HIGHATOMIC reserve", () => {
 
 describe("rmqueue(): ZONE_BOOSTED_WATERMARK", () => {
   it("clears the flag and asks for a kswapd wakeup when the request has ALLOC_KSWAPD", () => {
-    const zone = { ...bootZone(CFG), boostedWatermark: true };
+    const zone = { ...bootZone(SMALL_TEST_ZONE), boostedWatermark: true };
     const woke = rmqueue(zone, 0, ALLOC_KSWAPD, M, 0, NONE, []);
     expect(woke.wakeKswapdForBoost).toBe(true);
     expect(woke.zone.boostedWatermark).toBe(false);
@@ -250,7 +226,7 @@ describe("rmqueue(): ZONE_BOOSTED_WATERMARK", () => {
   });
 
   it("wakes even when the allocation failed", () => {
-    const got = rmqueue({ ...emptyZone(CFG), boostedWatermark: true }, 0, ALLOC_KSWAPD, M, 0, NONE, []);
+    const got = rmqueue({ ...emptyZone(SMALL_TEST_ZONE), boostedWatermark: true }, 0, ALLOC_KSWAPD, M, 0, NONE, []);
     expect(got.pfn).toBeUndefined();
     expect(got.wakeKswapdForBoost).toBe(true);
   });
@@ -258,7 +234,7 @@ describe("rmqueue(): ZONE_BOOSTED_WATERMARK", () => {
   it("wakes in the same call whose claim boosted the watermark", () => {
     // Pageblock 0 MOVABLE with 4/2 free: the UNMOVABLE refill claims it below pageblock_order, so
     // try_to_claim_block() boosts first and, with ALLOC_KSWAPD, sets ZONE_BOOSTED_WATERMARK.
-    const got = rmqueue(withFree(emptyZone(CFG), 4, 2, M), 0, ALLOC_KSWAPD, U, 0, NONE, []);
+    const got = rmqueue(withFree(emptyZone(SMALL_TEST_ZONE), 4, 2, M), 0, ALLOC_KSWAPD, U, 0, NONE, []);
     expect(got.pfn).toBe(4);
     expect(got.wakeKswapdForBoost).toBe(true);
     expect(got.zone.boostedWatermark).toBe(false);
@@ -268,7 +244,7 @@ describe("rmqueue(): ZONE_BOOSTED_WATERMARK", () => {
 
 describe("get_page_from_freelist()", () => {
   // min_free_kbytes 0: watermarks min 0, low = high - 1 = max(0, mult_frac(1024, 10, 10000)) = 1.
-  const LOW_WMARKS = { ...CFG, minFreeKbytes: 0 };
+  const LOW_WMARKS = { ...SMALL_TEST_ZONE, minFreeKbytes: 0 };
 
   it("retries without ALLOC_NOFRAGMENT when every zone failed with it", () => {
     // Only pageblock 0 (MOVABLE) has free pages, 6/1, next to 6 movable allocated pages. Pass 1
@@ -308,8 +284,8 @@ describe("get_page_from_freelist()", () => {
   });
 
   it("fails below the watermark, unless ALLOC_NO_WATERMARKS", () => {
-    // CFG watermarks 64/80/96; 8 free pages.
-    const zone = withFree(emptyZone(CFG), 8, 3, M);
+    // SMALL_TEST_ZONE watermarks 64/80/96; 8 free pages.
+    const zone = withFree(emptyZone(SMALL_TEST_ZONE), 8, 3, M);
     expect(getPageFromFreelist(zone, req(0, M, ALLOC_WMARK_MIN), []).pfn).toBeUndefined();
     expect(getPageFromFreelist(zone, req(0, M, ALLOC_NO_WATERMARKS), []).pfn).toBe(8);
   });
@@ -319,7 +295,7 @@ describe("get_page_from_freelist()", () => {
     // reserve_highatomic_pageblock(0): pageblock 0 becomes HIGHATOMIC and its one free buddy, 4/2,
     // moves to the HIGHATOMIC list (2 is on the pcp list, not a buddy).
     const flags = ALLOC_WMARK_MIN | ALLOC_MIN_RESERVE | ALLOC_NON_BLOCK | ALLOC_HIGHATOMIC;
-    const got = getPageFromFreelist(bootZone(CFG), req(1, M, flags), []);
+    const got = getPageFromFreelist(bootZone(SMALL_TEST_ZONE), req(1, M, flags), []);
     expect(got.pfn).toBe(0);
     expect(mtOf(got.zone, 0)).toBe(H);
     expect(got.zone.nrReservedHighatomic).toBe(8);
@@ -330,7 +306,7 @@ describe("get_page_from_freelist()", () => {
 
 describe("free entry points (free_frozen_pages / __free_pages_ok)", () => {
   it("sends pcp orders to the pcp list and other orders to the buddy lists", () => {
-    const zone = emptyZone({ ...CFG, pcpHigh: 1000 }); // high enough that nothing spills
+    const zone = emptyZone({ ...SMALL_TEST_ZONE, pcpHigh: 1000 }); // high enough that nothing spills
     const events: EventSink = [];
     // Order 5 is the THP order here: pcp list 13 (THP, movable).
     const thp = freePages(zone, 32, 5, 1, events);

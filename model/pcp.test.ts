@@ -12,14 +12,7 @@
 import { describe, expect, it } from "vitest";
 import { accountFreepages, addToFreeList } from "./buddy.js";
 import type { EventSink, TraceEvent } from "./events.js";
-import type { PageProbe } from "./fallback.js";
-import {
-  MIGRATE_HIGHATOMIC,
-  MIGRATE_MOVABLE,
-  MIGRATE_TYPES,
-  MIGRATE_UNMOVABLE,
-  type Migratetype,
-} from "./migratetype.js";
+import { MIGRATE_TYPES, type Migratetype } from "./migratetype.js";
 import { bootZone } from "./page-alloc.js";
 import {
   drainAllPages,
@@ -32,30 +25,11 @@ import {
 } from "./pcp.js";
 import { NR_LOWORDER_PCP_LISTS, orderToPindex, pcpAllowedOrder, pindexToOrder } from "./pcp-index.js";
 import { listIds } from "./persistent/linked-list.js";
-import {
-  emptyZone,
-  freeList,
-  type PerCpuPages,
-  setPageblockMigratetype,
-  type ZoneConfigInput,
-  type ZoneState,
-} from "./zone.js";
+import { H, M, NO_MOVABLE_PAGES, SMALL_TEST_ZONE, U } from "./test-support/small-zone.js";
+import { emptyZone, freeList, type PerCpuPages, setPageblockMigratetype, type ZoneState } from "./zone.js";
 import { buildZoneConfig } from "./zone-config.js";
 
-/** 1024 pages, MAX_PAGE_ORDER 6, pageblock 8 pages, THP order 5, batch 4, high 16. */
-const CFG: ZoneConfigInput = {
-  nrPages: 1024,
-  maxPageOrder: 6,
-  pageblockOrder: 3,
-  thpOrder: 5,
-  nrCpus: 2,
-  pcpBatch: 4,
-  pcpHigh: 16,
-};
-const M = MIGRATE_MOVABLE;
-const U = MIGRATE_UNMOVABLE;
-const H = MIGRATE_HIGHATOMIC;
-const NONE: PageProbe = { movablePagesInRange: () => 0 };
+const NONE = NO_MOVABLE_PAGES;
 
 function pcpOf(zone: ZoneState, cpu = 0): PerCpuPages {
   const pcp = zone.pcp[cpu];
@@ -101,9 +75,9 @@ const range = (start: number, count: number) => Array.from({ length: count }, (_
 
 describe("pcp_allowed_order() and order_to_pindex()", () => {
   it("allows orders 0..PAGE_ALLOC_COSTLY_ORDER and the THP order only", () => {
-    const thp = buildZoneConfig(CFG);
+    const thp = buildZoneConfig(SMALL_TEST_ZONE);
     expect(range(0, 7).map((o) => pcpAllowedOrder(thp, o))).toEqual([true, true, true, true, false, true, false]);
-    const noThp = buildZoneConfig({ ...CFG, thpOrder: null });
+    const noThp = buildZoneConfig({ ...SMALL_TEST_ZONE, thpOrder: null });
     expect(range(0, 7).map((o) => pcpAllowedOrder(noThp, o))).toEqual([true, true, true, true, false, false, false]);
     // NR_PCP_LISTS = MIGRATE_PCPTYPES * (PAGE_ALLOC_COSTLY_ORDER + 1) (+ 2 with THP).
     expect(NR_LOWORDER_PCP_LISTS).toBe(12);
@@ -120,24 +94,24 @@ describe("pcp_allowed_order() and order_to_pindex()", () => {
     expect(orderToPindex(5, M)).toBe(13);
     expect(orderToPindex(5, U)).toBe(12);
     expect(orderToPindex(5, 2)).toBe(12);
-    const config = buildZoneConfig(CFG);
+    const config = buildZoneConfig(SMALL_TEST_ZONE);
     expect(range(0, 14).map((p) => pindexToOrder(config, p))).toEqual([0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 5, 5]);
-    expect(() => pindexToOrder(buildZoneConfig({ ...CFG, thpOrder: null }), 12)).toThrow(/THP order/);
+    expect(() => pindexToOrder(buildZoneConfig({ ...SMALL_TEST_ZONE, thpOrder: null }), 12)).toThrow(/THP order/);
   });
 });
 
 describe("nr_pcp_alloc()", () => {
   it("is batch >> order but at least 2 blocks", () => {
-    const zone = emptyZone(CFG); // batch 4
+    const zone = emptyZone(SMALL_TEST_ZONE); // batch 4
     expect([0, 1, 2, 3, 5].map((o) => nrPcpAlloc(zone, o))).toEqual([4, 2, 2, 2, 2]);
-    const big = emptyZone({ ...CFG, pcpBatch: 63, pcpHigh: 252 });
+    const big = emptyZone({ ...SMALL_TEST_ZONE, pcpBatch: 63, pcpHigh: 252 });
     // 63 >> 1 = 31, 63 >> 3 = 7, 63 >> 5 = 1 -> 2.
     expect([0, 1, 3, 5].map((o) => nrPcpAlloc(big, o))).toEqual([63, 31, 7, 2]);
   });
 
   it("is 1 for a batch of 1 and when high < batch (pcp disabled / boot pageset)", () => {
-    expect(nrPcpAlloc(emptyZone({ ...CFG, pcpBatch: 1 }), 0)).toBe(1);
-    expect(nrPcpAlloc(emptyZone({ ...CFG, pcpBatch: 4, pcpHigh: 3 }), 2)).toBe(1);
+    expect(nrPcpAlloc(emptyZone({ ...SMALL_TEST_ZONE, pcpBatch: 1 }), 0)).toBe(1);
+    expect(nrPcpAlloc(emptyZone({ ...SMALL_TEST_ZONE, pcpBatch: 4, pcpHigh: 3 }), 2)).toBe(1);
   });
 });
 
@@ -148,7 +122,7 @@ describe("allocation: rmqueue_bulk() refill and __rmqueue_pcplist()", () => {
     //  2) order-0 head 1.  3) order-1 head 2, expand -> 3/0; gives 2.  4) order-0 head 3.
     // list_add_tail each: [0, 1, 2, 3]; list_first_entry -> 0.
     const events: EventSink = [];
-    const got = rmqueuePcplist(bootZone(CFG), 0, M, 0, 0, NONE, events);
+    const got = rmqueuePcplist(bootZone(SMALL_TEST_ZONE), 0, M, 0, 0, NONE, events);
     expect(got.pfn).toBe(0);
     expect(pcpIds(got.zone, orderToPindex(0, M))).toEqual([1, 2, 3]);
     expect(pcpOf(got.zone).count).toBe(3);
@@ -174,7 +148,7 @@ describe("allocation: rmqueue_bulk() refill and __rmqueue_pcplist()", () => {
 
   it("refills a higher order with max(batch >> order, 2) blocks and counts pages, not blocks", () => {
     // Order 2: 4 >> 2 = 1 -> 2 blocks: 0 (split from 0/6) and 4 (the order-2 half). Take 0.
-    const got = rmqueuePcplist(bootZone(CFG), 2, M, 0, 0, NONE, []);
+    const got = rmqueuePcplist(bootZone(SMALL_TEST_ZONE), 2, M, 0, 0, NONE, []);
     expect(got.pfn).toBe(0);
     expect(pcpIds(got.zone, orderToPindex(2, M))).toEqual([4]);
     expect(pcpOf(got.zone).count).toBe(4);
@@ -183,14 +157,14 @@ describe("allocation: rmqueue_bulk() refill and __rmqueue_pcplist()", () => {
   it("puts claimed pages on the requested type's list", () => {
     // UNMOVABLE refill on a booted zone: the first __rmqueue claims 0/6 whole (pageblocks 0-7
     // become UNMOVABLE); the next three come from UNMOVABLE lists in NORMAL mode.
-    const got = rmqueueBulk(bootZone(CFG), 0, 4, U, 0, 1, NONE, []);
+    const got = rmqueueBulk(bootZone(SMALL_TEST_ZONE), 0, 4, U, 0, 1, NONE, []);
     expect(got.alloced).toBe(4);
     expect(pcpIds(got.zone, orderToPindex(0, U), 1)).toEqual([0, 1, 2, 3]);
     expect(pcpOf(got.zone, 1).count).toBe(4);
   });
 
   it("stops early when the buddy lists run dry", () => {
-    let zone = accountFreepages(addToFreeList(emptyZone(CFG), 40, 1, M, false), 2, M);
+    let zone = accountFreepages(addToFreeList(emptyZone(SMALL_TEST_ZONE), 40, 1, M, false), 2, M);
     zone = rmqueueBulk(zone, 0, 4, M, 0, 0, NONE, []).zone;
     expect(pcpIds(zone, orderToPindex(0, M))).toEqual([40, 41]);
     expect(pcpOf(zone).count).toBe(2);
@@ -198,14 +172,14 @@ describe("allocation: rmqueue_bulk() refill and __rmqueue_pcplist()", () => {
   });
 
   it("halves free_count on every pcp allocation", () => {
-    const zone = withPcp(bootZone(CFG), 0, { freeCount: 13 });
+    const zone = withPcp(bootZone(SMALL_TEST_ZONE), 0, { freeCount: 13 });
     expect(pcpOf(rmqueuePcplist(zone, 0, M, 0, 0, NONE, []).zone).freeCount).toBe(6);
   });
 });
 
 describe("free: free_frozen_page_commit()", () => {
   it("adds the page at the head of its list, so the next allocation gets it back", () => {
-    const got = rmqueuePcplist(bootZone(CFG), 0, M, 0, 0, NONE, []); // list [1, 2, 3]
+    const got = rmqueuePcplist(bootZone(SMALL_TEST_ZONE), 0, M, 0, 0, NONE, []); // list [1, 2, 3]
     const freed = freeToPcp(got.zone, 0, 0, 0, []);
     expect(pcpIds(freed, orderToPindex(0, M))).toEqual([0, 1, 2, 3]);
     expect(pcpOf(freed).count).toBe(4);
@@ -214,7 +188,7 @@ describe("free: free_frozen_page_commit()", () => {
 
   it("grows free_count by 1 << order while it is below batch << CONFIG_PCP_BATCH_SCALE_MAX", () => {
     // batch 4 -> cap 4 << 5 = 128. 127 < 128 -> 127 + 8 = 135; then 135 >= 128 -> unchanged.
-    let zone = withPcp(emptyZone({ ...CFG, pcpHigh: 1000 }), 0, { freeCount: 127 });
+    let zone = withPcp(emptyZone({ ...SMALL_TEST_ZONE, pcpHigh: 1000 }), 0, { freeCount: 127 });
     zone = freeToPcp(zone, 0, 3, 0, []);
     expect(pcpOf(zone).freeCount).toBe(135);
     zone = freeToPcp(zone, 8, 3, 0, []);
@@ -226,7 +200,7 @@ describe("free: free_frozen_page_commit()", () => {
     // 16 order-0 frees of pfns 0..15 into MOVABLE pageblocks: the 16th brings count to 16 = high.
     // free_count = 16 -> clamp(16, 4, 12) = 12 pages leave from the tail (the oldest, 0..11).
     const events: EventSink = [];
-    const zone = freeAll(emptyZone(CFG), range(0, 16), 0, 0, events);
+    const zone = freeAll(emptyZone(SMALL_TEST_ZONE), range(0, 16), 0, 0, events);
     expect(drained(events)).toEqual(range(0, 12));
     expect(pcpIds(zone, orderToPindex(0, M))).toEqual([15, 14, 13, 12]);
     expect(pcpOf(zone).count).toBe(4);
@@ -236,7 +210,7 @@ describe("free: free_frozen_page_commit()", () => {
   });
 
   it("spills at least batch pages after allocations have halved free_count, at most high - batch", () => {
-    const fifteen = freeAll(emptyZone(CFG), range(0, 15));
+    const fifteen = freeAll(emptyZone(SMALL_TEST_ZONE), range(0, 15));
     const small: EventSink = [];
     // free_count 0 -> 1 after this free; clamp(1, 4, 12) = 4.
     freeToPcp(withPcp(fifteen, 0, { freeCount: 0 }), 15, 0, 0, small);
@@ -250,7 +224,7 @@ describe("free: free_frozen_page_commit()", () => {
     // Pageblock 1 (8..15) UNMOVABLE. Frees: MOVABLE 0..6 (7), UNMOVABLE 8..15 (8) -> count 15; then
     // MOVABLE 7 -> 16. free_pcppages_bulk(12, pindex 1): the MOVABLE list empties from its tail
     // (0..7), pindex 2..13 are empty, wrap to 0: UNMOVABLE from its tail 8, 9, 10, 11.
-    let zone = setPageblockMigratetype(emptyZone(CFG), 8, U);
+    let zone = setPageblockMigratetype(emptyZone(SMALL_TEST_ZONE), 8, U);
     zone = freeAll(zone, range(0, 7));
     zone = freeAll(zone, range(8, 8));
     const events: EventSink = [];
@@ -261,7 +235,7 @@ describe("free: free_frozen_page_commit()", () => {
   });
 
   it("puts pages of a HIGHATOMIC pageblock on the MOVABLE list; draining returns them to HIGHATOMIC", () => {
-    const zone = setPageblockMigratetype(emptyZone(CFG), 16, H);
+    const zone = setPageblockMigratetype(emptyZone(SMALL_TEST_ZONE), 16, H);
     const freed = freeToPcp(zone, 16, 0, 0, []);
     expect(pcpIds(freed, orderToPindex(0, M))).toEqual([16]);
     // free_pcppages_bulk re-reads the pageblock type: back to the HIGHATOMIC free list.
@@ -273,13 +247,13 @@ describe("free: free_frozen_page_commit()", () => {
   });
 
   it("drains with the pageblock's type at drain time, not at free time", () => {
-    const freed = freeToPcp(emptyZone(CFG), 8, 0, 0, []); // MOVABLE list
+    const freed = freeToPcp(emptyZone(SMALL_TEST_ZONE), 8, 0, 0, []); // MOVABLE list
     const retyped = setPageblockMigratetype(freed, 8, U);
     expect(lists(freePcppagesBulk(retyped, 1, 0, 0, []))).toEqual({ [`0/${U}`]: [8] });
   });
 
   it("clamps the count to pcp->count", () => {
-    const zone = freeAll(emptyZone(CFG), [0, 1]);
+    const zone = freeAll(emptyZone(SMALL_TEST_ZONE), [0, 1]);
     const events: EventSink = [];
     const out = freePcppagesBulk(zone, 100, 0, 5, events);
     expect(drained(events)).toEqual([0, 1]);
@@ -292,7 +266,7 @@ describe("free: free_frozen_page_commit()", () => {
     // min(pcp->count, batch << CONFIG_PCP_BATCH_SCALE_MAX). batch 4, high 32: eleven order-1 frees
     // of pfns 0, 2, .., 20. free_count before the 11th free is 10 * 2 = 20 >= 4 + 16, so the 11th
     // free flushes all 22 pages; before it, count 20 < 32 kept everything.
-    let zone = emptyZone({ ...CFG, pcpBatch: 4, pcpHigh: 32 });
+    let zone = emptyZone({ ...SMALL_TEST_ZONE, pcpBatch: 4, pcpHigh: 32 });
     for (let i = 0; i < 10; i++) zone = freeToPcp(zone, 2 * i, 1, 0, []);
     expect(pcpOf(zone).count).toBe(20);
     zone = freeToPcp(zone, 20, 1, 0, []);
@@ -304,7 +278,7 @@ describe("free: free_frozen_page_commit()", () => {
     // The 8th free makes count 12 >= 12; to_free = clamp(free_count 12, 3, 9) = 9. Chunks of 3
     // starting at the order-1 list: 4 pages (two order-1 blocks), then 4 (the other two), then
     // 3 (order-0 pages from the tail), leaving 1 page: the most recently freed order-0, pfn 103.
-    let zone = emptyZone({ ...CFG, pcpBatch: 3, pcpHigh: 12 });
+    let zone = emptyZone({ ...SMALL_TEST_ZONE, pcpBatch: 3, pcpHigh: 12 });
     for (let i = 0; i < 4; i++) {
       zone = freeToPcp(zone, 100 + i, 0, 0, []);
       zone = freeToPcp(zone, 2 * i, 1, 0, []);
@@ -317,7 +291,7 @@ describe("free: free_frozen_page_commit()", () => {
 describe("draining: drain_pages_zone() and __drain_all_pages()", () => {
   it("drains everything in chunks of batch << CONFIG_PCP_BATCH_SCALE_MAX, each starting at pindex 0", () => {
     // batch 1 -> chunks of 32 pages. 40 pages: MOVABLE 0..7 first, then UNMOVABLE 8..39.
-    let zone = emptyZone({ ...CFG, pcpBatch: 1, pcpHigh: 1000 });
+    let zone = emptyZone({ ...SMALL_TEST_ZONE, pcpBatch: 1, pcpHigh: 1000 });
     for (let pb = 1; pb < 5; pb++) zone = setPageblockMigratetype(zone, pb * 8, U);
     zone = freeAll(zone, range(0, 40));
     const events: EventSink = [];
@@ -332,7 +306,7 @@ describe("draining: drain_pages_zone() and __drain_all_pages()", () => {
   });
 
   it("visits only CPUs that have pcp pages", () => {
-    let zone = emptyZone({ ...CFG, nrCpus: 4 });
+    let zone = emptyZone({ ...SMALL_TEST_ZONE, nrCpus: 4 });
     zone = freeAll(zone, [0, 1], 0, 1);
     zone = freeAll(zone, [8], 0, 3);
     const events: EventSink = [];
@@ -348,7 +322,7 @@ describe("draining: drain_pages_zone() and __drain_all_pages()", () => {
   });
 
   it("returns at once when pcpu_drain_mutex is busy and no zone was given; a zone caller waits and drains", () => {
-    const zone = freeAll(emptyZone(CFG), [0, 1, 2]);
+    const zone = freeAll(emptyZone(SMALL_TEST_ZONE), [0, 1, 2]);
     const skipped: EventSink = [];
     expect(drainAllPages(zone, { caller: "reclaim", mutexBusy: true }, skipped)).toBe(zone);
     expect(skipped).toEqual([
