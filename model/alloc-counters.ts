@@ -18,7 +18,7 @@ import {
   COMPACT_PRIO_SYNC_LIGHT,
   type CompactResult,
 } from "./compaction-types.js";
-import type { TraceEvent, VmEventItem } from "./events.js";
+import { FAST_PATH_FAIL, type TraceEvent, type VmEventItem } from "./events.js";
 import { PAGE_ALLOC_COSTLY_ORDER } from "./migratetype.js";
 
 /** All fields are counts (or sums of pages); addCounters() adds them field by field. */
@@ -327,8 +327,6 @@ const VMSTAT_COUNTER: Readonly<Partial<Record<VmEventItem, AllocCounterName>>> =
 };
 
 /** The alloc_step detail of a fast path that got no page (alloc-pages.ts). */
-/** A fast-path failure that goes on into __alloc_pages_slowpath() (free-list-only requests say otherwise). */
-const FAST_PATH_FAIL = "fail";
 
 /** Fold a span of events (one allocation call, one step, a whole run) into counters. */
 export function allocCounters(events: readonly TraceEvent[]): AllocCounters {

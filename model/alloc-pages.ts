@@ -5,7 +5,7 @@
  */
 
 import { ALLOC_CMA, ALLOC_WMARK_LOW, allocFlagsNofragment, gfpToAllocFlags } from "./alloc-flags.js";
-import { type EventSink, emit } from "./events.js";
+import { type EventSink, emit, FAST_PATH_FAIL } from "./events.js";
 import { type GfpMask, gfpMigratetype } from "./gfp.js";
 import type { BackgroundState } from "./kcompactd.js";
 import type { KernelOptions } from "./kernel-options.js";
@@ -59,7 +59,7 @@ export function allocPages(
     name: "alloc_step",
     step: "fast_path",
     order,
-    detail: fast.pfn === undefined ? "fail" : `pfn ${fast.pfn}`,
+    detail: fast.pfn === undefined ? FAST_PATH_FAIL : `pfn ${fast.pfn}`,
   });
   const result = fast.pfn !== undefined ? fast : allocPagesSlowpath(fast.state, ctx, kernel, policy, events);
   emit(events, { name: "mm_page_alloc", pfn: result.pfn ?? -1, order, gfp_flags: gfp, migratetype });
@@ -86,7 +86,7 @@ export function allocFromFreelistsOnly(
     (migratetype === MIGRATE_MOVABLE ? ALLOC_CMA : 0) |
     allocFlagsNofragment(gfp, kernel.dma32Populated, kernel.defragMode);
   let result = freelistAttempt(state, order, fastFlags, ctx, events);
-  // Not "fail": this request does not go on into the slow path, and the counters must not say it did.
+  // Not FAST_PATH_FAIL: this request does not go on into the slow path, and the counters must not say it did.
   const detail = result.pfn === undefined ? "fail, free lists only" : `pfn ${result.pfn}`;
   emit(events, { name: "alloc_step", step: "fast_path", order, detail });
   if (result.pfn === undefined) {

@@ -280,6 +280,18 @@ export const MODEL_ONLY_EVENTS: ReadonlySet<TraceEventName> = new Set<TraceEvent
 /** A step-local, append-only buffer. */
 export type EventSink = TraceEvent[];
 
+/**
+ * The `fast_path` alloc_step detail of a request that failed the fast path and goes on into
+ * __alloc_pages_slowpath(); a success says `pfn N`, and a free-lists-only request that fails
+ * says something else, because it does not enter the slow path.
+ */
+export const FAST_PATH_FAIL = "fail";
+
+/** Does this event mark an allocation call entering __alloc_pages_slowpath()? */
+export function entersSlowpath(event: TraceEvent): event is Extract<TraceEvent, { name: "alloc_step" }> {
+  return event.name === "alloc_step" && event.step === "fast_path" && event.detail === FAST_PATH_FAIL;
+}
+
 export function emit(sink: EventSink, event: TraceEvent): void {
   sink.push(event);
 }

@@ -35,7 +35,7 @@ import { getAllocation, recordAllocation, setDirty } from "./page-owner.js";
 import { emptySparseArray, type SparseArray, sparseForEach, sparseGet, sparseSet } from "./persistent/sparse-array.js";
 import { POLICY_HELPERS } from "./policies/helpers.js";
 import { cleanPageCachePages } from "./vmscan.js";
-import { wmarkPages } from "./zone.js";
+import { wmarkPages, zonePcpPages } from "./zone.js";
 import { hasFault } from "./zone-config.js";
 
 /**
@@ -139,7 +139,7 @@ function fitBetweenFolios(
 function obtainable(state: BackgroundState) {
   return {
     free: state.zone.nrFreePages - state.zone.nrFreeHighatomic,
-    pcp: state.zone.pcp.reduce((n, p) => n + p.count, 0),
+    pcp: zonePcpPages(state.zone),
     reclaimable: cleanPageCachePages(state.owners),
     min_wmark: wmarkPages(state.zone, "min"),
   };
@@ -184,6 +184,7 @@ function filemapGetFolio<S extends WithPageCache>(
       : order > minOrder
         ? WRITE_GFP | __GFP_NORETRY | __GFP_NOWARN
         : WRITE_GFP;
+    // Planted fault (fault-injection.ts): the min_order attempt loses direct reclaim, as in the v1 patch.
     if (order === minOrder && hasFault(next.zone.config, "min-order-without-reclaim")) gfp &= ~__GFP_DIRECT_RECLAIM;
     if (order === minOrder) snapshot = obtainable(next);
     let handle: number | undefined;

@@ -58,7 +58,7 @@ import { POLICY_HELPERS } from "./policies/helpers.js";
 import type { Policy } from "./policies/policy.js";
 import { shouldCompactRetry, shouldReclaimRetry } from "./reclaim-retry.js";
 import { tryToFreePages, zoneReclaimablePages } from "./vmscan.js";
-import type { ZoneState } from "./zone.js";
+import { type ZoneState, zoneFreeAndPcpPages } from "./zone.js";
 import { hasFault } from "./zone-config.js";
 
 /**
@@ -113,10 +113,6 @@ function rememberCompaction(zone: ZoneState, order: number, succeeded: boolean):
 
 function step(run: Run, name: AllocStepName, detail = ""): void {
   emit(run.events, { name: "alloc_step", step: name, order: run.ctx.order, detail });
-}
-
-export function totalFreePages(state: BackgroundState): number {
-  return state.zone.nrFreePages + state.zone.pcp.reduce((n, pcp) => n + pcp.count, 0);
 }
 
 /** mm/page_alloc.c wake_all_kswapds() (one node) */
@@ -178,7 +174,7 @@ function directCompact(
 ): { pfn: number | undefined; result: CompactResult } {
   const { order, gfp, cpu } = run.ctx;
   if (order === 0) return { pfn: undefined, result: "COMPACT_SKIPPED" };
-  const freeBefore = totalFreePages(run.state);
+  const freeBefore = zoneFreeAndPcpPages(run.state.zone);
   const compacted = rememberedFailure(run.state, order, run.policy)
     ? { state: run.state, result: "COMPACT_DEFERRED" as CompactResult, captured: undefined, stats: NO_SCAN, ran: false }
     : tryToCompactPages(run.state, gfp, order, allocFlags, prio, cpu, run.events);
@@ -219,7 +215,7 @@ function directCompact(
     captured: compacted.captured !== undefined,
     success: pfn !== undefined,
     free_pages_before: freeBefore,
-    free_pages_after: totalFreePages(run.state),
+    free_pages_after: zoneFreeAndPcpPages(run.state.zone),
   });
   step(run, "direct_compact", `${COMPACT_PRIORITY_NAMES[prio]} ${result}${pfn === undefined ? "" : ` pfn ${pfn}`}`);
   return { pfn, result };

@@ -46,7 +46,7 @@ import {
 import { drainAllPages, drainPagesZone } from "./pcp.js";
 import { baseline } from "./policies/baseline.js";
 import type { Policy } from "./policies/policy.js";
-import type { ZoneConfigInput, ZoneState } from "./zone.js";
+import { type ZoneConfigInput, type ZoneState, zonePcpPages } from "./zone.js";
 
 export interface System {
   readonly zone: ZoneState;
@@ -266,7 +266,7 @@ function stepDrain(
   op: Extract<Op, { kind: "drain" }>,
   events: EventSink,
 ): { system: System; outcome: Outcome } {
-  const before = system.zone.pcp.reduce((n, pcp) => n + pcp.count, 0);
+  const before = zonePcpPages(system.zone);
   let zone: ZoneState;
   if (op.cpu === "all") {
     zone = drainAllPages(system.zone, { caller: "op" }, events);
@@ -274,7 +274,7 @@ function stepDrain(
     if (!validCpu(system, op.cpu)) return { system, outcome: { kind: "rejected", reason: `no cpu ${op.cpu}` } };
     zone = drainPagesZone(system.zone, op.cpu, events).zone;
   }
-  const after = zone.pcp.reduce((n, pcp) => n + pcp.count, 0);
+  const after = zonePcpPages(zone);
   return {
     system: withBackground(system, { zone, owners: system.owners, node: system.node }),
     outcome: { kind: "drained", pages: before - after },

@@ -360,6 +360,18 @@ export function zoneSpansPfn(zone: ZoneState, pfn: number): boolean {
   return pfn >= 0 && pfn < zone.config.nrPages;
 }
 
+/** Pages on every CPU's pcp lists: the sum of pcp->count. */
+export function zonePcpPages(zone: ZoneState): number {
+  let pages = 0;
+  for (const pcp of zone.pcp) pages += pcp.count;
+  return pages;
+}
+
+/** Free memory counting the pcp lists, which NR_FREE_PAGES leaves out. */
+export function zoneFreeAndPcpPages(zone: ZoneState): number {
+  return zone.nrFreePages + zonePcpPages(zone);
+}
+
 /** wmark_pages(): a watermark plus the current boost. */
 export function wmarkPages(zone: ZoneState, which: "min" | "low" | "high" | "promo"): number {
   return zone.watermark[which] + zone.watermarkBoost;

@@ -4,7 +4,7 @@
  */
 
 import { ALLOC_RESERVES } from "../model/alloc-flags.js";
-import type { TraceEvent } from "../model/events.js";
+import { entersSlowpath, type TraceEvent } from "../model/events.js";
 import type { Outcome } from "../model/system.js";
 
 function orderClass(order: number): string {
@@ -45,7 +45,7 @@ export function labelStep(events: readonly TraceEvent[], outcome: Outcome): stri
         labels.add("watermark-boost");
         break;
       case "alloc_step":
-        if (e.step === "fast_path") labels.add(e.detail === "fail" ? `slowpath:${orderClass(e.order)}` : "fast-path");
+        if (e.step === "fast_path") labels.add(entersSlowpath(e) ? `slowpath:${orderClass(e.order)}` : "fast-path");
         if (e.step === "direct_reclaim") labels.add("direct-reclaim");
         if (e.step === "nopage") labels.add(`alloc-fail:${orderClass(e.order)}`);
         break;

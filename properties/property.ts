@@ -5,6 +5,7 @@
  */
 
 import type fc from "fast-check";
+import { entersSlowpath } from "../model/events.js";
 import { __GFP_DIRECT_RECLAIM } from "../model/gfp.js";
 import { PAGE_ALLOC_COSTLY_ORDER } from "../model/migratetype.js";
 import { initSystem, type SystemConfig } from "../model/system.js";
@@ -128,7 +129,7 @@ function repeatedCostlySlowpath(run: RunResult): boolean {
   let pendingOrder: number | undefined;
   for (const step of run.steps) {
     for (const e of step.events) {
-      if (e.name === "alloc_step" && e.step === "fast_path" && e.detail === "fail") {
+      if (entersSlowpath(e)) {
         pendingOrder = e.order > PAGE_ALLOC_COSTLY_ORDER ? e.order : undefined;
       } else if (e.name === "mm_page_alloc" && pendingOrder !== undefined && e.order === pendingOrder) {
         if ((e.gfp_flags & __GFP_DIRECT_RECLAIM) !== 0) {

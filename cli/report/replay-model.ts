@@ -13,7 +13,7 @@ import { sparseForEach, sparseGet } from "../../model/persistent/sparse-array.js
 import type { Policy } from "../../model/policies/policy.js";
 import { initSystem, type Op, type Outcome, type System, step } from "../../model/system.js";
 import { buddyinfo, pagetypeinfo } from "../../model/vmstat.js";
-import { freeAreaNrFree, nrPageblocks } from "../../model/zone.js";
+import { freeAreaNrFree, nrPageblocks, zonePcpPages } from "../../model/zone.js";
 import type { Violation } from "../../properties/invariants/invariant.js";
 import { describeOp, type OpJson, opToJson } from "../../properties/op-codec.js";
 import type { ExpectedVerdict, RegressionCase } from "../../properties/regression-file.js";
@@ -72,10 +72,6 @@ export interface Replay {
   readonly reproduces: boolean | null;
 }
 
-function pcpCount(system: System): number {
-  return system.zone.pcp.reduce((n, pcp) => n + pcp.count, 0);
-}
-
 function allocated(system: System): { pages: number; allocations: number } {
   let pages = 0;
   let allocations = 0;
@@ -99,7 +95,7 @@ export function stateView(system: System): StateView {
     .split("\n")
     .filter((line) => line.trim() !== "" && !line.startsWith("Page block order") && !line.startsWith("Pages per block"))
     .map((line) => line.trimEnd());
-  const pcp = pcpCount(system);
+  const pcp = zonePcpPages(system.zone);
   const used = allocated(system);
   const { min, low, high } = zone.watermark;
   const boost = zone.watermarkBoost > 0 ? ` (+${zone.watermarkBoost} boost)` : "";
@@ -139,8 +135,8 @@ export function describeChanges(before: System, after: System, mapBefore: Memory
     if (delta !== 0) orders.push(`order ${order} ${signed(delta)}`);
   }
   if (orders.length > 0) out.push(`nr_free ${orders.join(", ")}`);
-  const pcpA = pcpCount(before);
-  const pcpB = pcpCount(after);
+  const pcpA = zonePcpPages(before.zone);
+  const pcpB = zonePcpPages(after.zone);
   if (pcpA !== pcpB) out.push(`pcp ${pcpA} -> ${pcpB} (${signed(pcpB - pcpA)})`);
   // Retyped pageblocks, consecutive ones with the same change as one range.
   const retyped: string[] = [];

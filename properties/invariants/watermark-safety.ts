@@ -7,14 +7,10 @@
  */
 
 import { ALLOC_NO_WATERMARKS, ALLOC_RESERVES, formatAllocFlags } from "../../model/alloc-flags.js";
-import type { ZoneState } from "../../model/zone.js";
+import { zoneFreeAndPcpPages } from "../../model/zone.js";
 import { type Invariant, type Violation, violation } from "./invariant.js";
 
 const ID = "watermark-safety";
-
-export function totalFreePages(zone: ZoneState): number {
-  return zone.nrFreePages + zone.pcp.reduce((n, pcp) => n + pcp.count, 0);
-}
 
 export const watermarkSafety: Invariant = {
   id: ID,
@@ -26,7 +22,7 @@ export const watermarkSafety: Invariant = {
     for (const event of ctx.events) {
       if (event.name !== "get_page_from_freelist" || event.pfn === -1) continue;
       if ((event.alloc_flags & (ALLOC_RESERVES | ALLOC_NO_WATERMARKS)) !== 0) continue;
-      const free = totalFreePages(ctx.after.zone);
+      const free = zoneFreeAndPcpPages(ctx.after.zone);
       const min = ctx.after.zone.watermark.min;
       if (free < min) {
         out.push(
