@@ -5,7 +5,7 @@
 
 import { PolicyError } from "../model/policies/validate-policy.js";
 import { RegressionFileError } from "../properties/regression-file.js";
-import { UsageError } from "./args.js";
+import { HelpRequested, UsageError } from "./args.js";
 import { CHECK_HELP, checkCommand } from "./commands/check.js";
 import { COMPARE_HELP, compareCommand } from "./commands/compare.js";
 import type { CommandContext } from "./commands/context.js";
@@ -29,9 +29,6 @@ Commands:
   validate   your policy file against every property and scenario, as a report for a patch email
 Run "gfpcheck <command> --help" for a command's options.`;
 
-/** Flags that take no value, in any command: after one of these, `-h` is help again. */
-const BOOLEAN_FLAGS = new Set(["--json", "--html", "--color", "--help"]);
-
 type Command = (argv: readonly string[], ctx: CommandContext) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; help: string }> = {
@@ -41,19 +38,6 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   replay: { run: replayCommand, help: REPLAY_HELP },
   validate: { run: validateCommand, help: VALIDATE_HELP },
 };
-
-/**
- * `--help` or `-h` as an option of its own, not as the value of the option before it
- * (`--property -h` names a property, badly, and gets the unknown-property error).
- */
-function asksForHelp(argv: readonly string[]): boolean {
-  return argv.some((arg, i) => {
-    if (arg !== "--help" && arg !== "-h") return false;
-    const previous = argv[i - 1];
-    const isValue = previous?.startsWith("--") && !previous.includes("=") && !BOOLEAN_FLAGS.has(previous);
-    return !isValue;
-  });
-}
 
 export async function runCli(argv: readonly string[], ctx: CommandContext): Promise<number> {
   const [name, ...rest] = argv;
@@ -67,17 +51,15 @@ export async function runCli(argv: readonly string[], ctx: CommandContext): Prom
     ctx.err(`gfpcheck: unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(", ")})`);
     return EXIT_BAD_INPUT;
   }
-  if (asksForHelp(rest)) {
-    ctx.out(command.help);
-    return EXIT_OK;
-  }
   try {
     return await command.run(rest, ctx);
   } catch (error) {
+    if (error instanceof HelpRequested) {
+      ctx.out(command.help);
+      return EXIT_OK;
+    }
     if (error instanceof UsageError || error instanceof RegressionFileError || error instanceof PolicyError) {
-      // Some messages already start with the command's name; say it once.
-      const message = error.message.startsWith(`${name}: `) ? error.message.slice(name.length + 2) : error.message;
-      ctx.err(`gfpcheck ${name}: ${message}`);
+      ctx.err(`gfpcheck ${name}: ${error.message}`);
       return EXIT_BAD_INPUT;
     }
     throw error;

@@ -163,21 +163,17 @@ interface CheckArgs {
 
 /** Everything but the policy files: cheap checks first. */
 function parseCheckArgs(argv: readonly string[]): CheckArgs {
-  const args = parseArgs(
-    argv,
-    [
-      { name: "policy", kind: "string", repeatable: true },
-      { name: "property", kind: "string", repeatable: true },
-      { name: "runs", kind: "string" },
-      { name: "seeds", kind: "string" },
-      { name: "shard", kind: "string" },
-      { name: "time", kind: "string" },
-      { name: "seed", kind: "string" },
-      { name: "plant", kind: "string" },
-      { name: "json", kind: "boolean" },
-    ],
-    "check",
-  );
+  const args = parseArgs(argv, [
+    { name: "policy", kind: "string", repeatable: true },
+    { name: "property", kind: "string", repeatable: true },
+    { name: "runs", kind: "string" },
+    { name: "seeds", kind: "string" },
+    { name: "shard", kind: "string" },
+    { name: "time", kind: "string" },
+    { name: "seed", kind: "string" },
+    { name: "plant", kind: "string" },
+    { name: "json", kind: "boolean" },
+  ]);
   if (args.positionals.length > 0) {
     throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[0])} (options start with --)`);
   }

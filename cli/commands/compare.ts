@@ -113,17 +113,13 @@ export async function policiesFlag(text: string, root: string): Promise<Policy[]
 }
 
 export async function compareCommand(argv: readonly string[], ctx: CommandContext): Promise<number> {
-  const args = parseArgs(
-    argv,
-    [
-      { name: "scenario", kind: "string" },
-      { name: "policies", kind: "string" },
-      { name: "seed", kind: "string" },
-      { name: "pages", kind: "string" },
-      { name: "json", kind: "boolean" },
-    ],
-    "compare",
-  );
+  const args = parseArgs(argv, [
+    { name: "scenario", kind: "string" },
+    { name: "policies", kind: "string" },
+    { name: "seed", kind: "string" },
+    { name: "pages", kind: "string" },
+    { name: "json", kind: "boolean" },
+  ]);
   if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
   const scenarioId = args.flags.get("scenario")?.[0];
   if (scenarioId === undefined) {

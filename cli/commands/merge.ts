@@ -338,7 +338,7 @@ export function mergeReports(inputs: readonly { readonly file: string; readonly 
 }
 
 export async function mergeCommand(argv: readonly string[], ctx: CommandContext): Promise<number> {
-  const args = parseArgs(argv, [{ name: "json", kind: "boolean" }], "merge");
+  const args = parseArgs(argv, [{ name: "json", kind: "boolean" }]);
   if (args.positionals.length === 0) {
     throw new UsageError("give the shard reports to merge, e.g. gfpcheck merge reports/check-shard-*.json");
   }

@@ -119,21 +119,16 @@ export function htmlReportPath(file: string): string {
 }
 
 export async function replayCommand(argv: readonly string[], ctx: CommandContext): Promise<number> {
-  const args = parseArgs(
-    argv,
-    [
-      { name: "policy", kind: "string" },
-      { name: "events", kind: "string" },
-      { name: "color", kind: "boolean" },
-      { name: "html", kind: "boolean" },
-      { name: "json", kind: "boolean" },
-    ],
-    "replay",
-  );
+  const args = parseArgs(argv, [
+    { name: "policy", kind: "string" },
+    { name: "events", kind: "string" },
+    { name: "color", kind: "boolean" },
+    { name: "html", kind: "boolean" },
+    { name: "json", kind: "boolean" },
+  ]);
   const [file, ...extra] = args.positionals;
   if (file === undefined) throw new UsageError("replay: no regression file given (gfpcheck replay FILE)");
-  if (extra.length > 0)
-    throw new UsageError(`replay: one regression file at a time; unexpected argument "${extra[0]}"`);
+  if (extra.length > 0) throw new UsageError(`one regression file at a time; unexpected argument "${extra[0]}"`);
   const eventsPerStep = intFlag(args, "events", DEFAULT_EVENTS_PER_STEP, 0, 1_000_000);
   const policyArg = args.flags.get("policy")?.[0];
   const override = policyArg === undefined ? undefined : await resolvePolicy(policyArg, ctx.root);

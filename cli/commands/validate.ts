@@ -177,16 +177,12 @@ export function validateHtml(report: ValidateReport): string {
 }
 
 export async function validateCommand(argv: readonly string[], ctx: CommandContext): Promise<number> {
-  const args = parseArgs(
-    argv,
-    [
-      { name: "runs", kind: "string" },
-      { name: "time", kind: "string" },
-      { name: "seed", kind: "string" },
-      { name: "pages", kind: "string" },
-    ],
-    "validate",
-  );
+  const args = parseArgs(argv, [
+    { name: "runs", kind: "string" },
+    { name: "time", kind: "string" },
+    { name: "seed", kind: "string" },
+    { name: "pages", kind: "string" },
+  ]);
   if (args.positionals.length !== 1) {
     throw new UsageError(
       args.positionals.length === 0
