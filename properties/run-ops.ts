@@ -48,7 +48,8 @@ function liveHandles(system: System): number[] {
   return handles;
 }
 
-function livePids(system: System, includeServer: boolean): number[] {
+/** Live pids in ascending order (the newest fork last), with or without the server. */
+export function livePids(system: System, includeServer: boolean): number[] {
   const pids: number[] = [];
   sparseForEach(system.memory.processes, (pid) => {
     if (includeServer || pid !== SERVER_PID) pids.push(pid);

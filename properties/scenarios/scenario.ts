@@ -6,11 +6,10 @@
  */
 
 import { type AllocCounters, addCounters, allocCounters, ZERO_ALLOC_COUNTERS } from "../../model/alloc-counters.js";
-import { sparseForEach } from "../../model/persistent/sparse-array.js";
 import type { Policy } from "../../model/policies/policy.js";
 import { initSystem, type Op, type StepResult, type System, type SystemConfig, step } from "../../model/system.js";
 import type { PlannedOp } from "../arbitraries.js";
-import { concretize } from "../run-ops.js";
+import { concretize, livePids } from "../run-ops.js";
 
 /** Page faults by the most recently forked live process: a backend warming up after fork. */
 export interface TouchNewest {
@@ -74,18 +73,9 @@ export interface ScenarioRun {
   readonly final: System;
 }
 
-function newestPid(system: System): number | undefined {
-  let newest: number | undefined;
-  sparseForEach(system.memory.processes, (pid) => {
-    newest = pid;
-    return true;
-  });
-  return newest;
-}
-
 function resolve(system: System, op: ScenarioOp): Op | undefined {
   if (op.kind !== "touch-newest") return concretize(system, op);
-  const pid = newestPid(system);
+  const pid = livePids(system, true).at(-1);
   if (pid === undefined) return undefined;
   const { kind: _kind, ...rest } = op;
   return { kind: "touch", pid, ...rest };
