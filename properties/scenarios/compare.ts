@@ -56,7 +56,7 @@ function figuresOf(run: ScenarioRun): Omit<PolicyFigures, "relativeThroughput"> 
   const writeCounters = run.writes.reduce((sum, w) => addCounters(sum, w.counters), ZERO_ALLOC_COUNTERS);
   const pagesWritten = run.writes.reduce((n, w) => n + w.written, 0);
   const pagesRequested = run.writes.reduce((n, w) => n + w.pages, 0);
-  const cost = costOf(addCounters(writeCounters, run.backgroundInMeasured), pagesWritten, run.nrCpus);
+  const cost = costOf(addCounters(writeCounters, run.backgroundInMeasured), pagesWritten, run.final.zone.config.nrCpus);
   const c = writeCounters;
   return {
     policy: run.policy,

@@ -64,7 +64,6 @@ export interface ScenarioRun {
   readonly scenario: string;
   readonly policy: string;
   readonly seed: number;
-  readonly nrCpus: number;
   readonly writes: readonly WriteRecord[];
   /** Everything else done in the measured windows: kswapd and kcompactd in ticks, faults, reads. */
   readonly backgroundInMeasured: AllocCounters;
@@ -112,7 +111,6 @@ export function runScenario(scenario: Scenario, policy: Policy, seed: number): S
     scenario: scenario.id,
     policy: policy.id,
     seed,
-    nrCpus: system.zone.config.nrCpus,
     writes,
     backgroundInMeasured: background,
     timeline,
