@@ -105,6 +105,10 @@ function rememberedFailure(state: BackgroundState, order: number, policy: Policy
   return failedAt !== undefined && state.zone.pagesFreed - failedAt < 2 ** order;
 }
 
+/**
+ * The compact-once policy's memory (gfpcheck's design, not a kernel mechanism): a failed direct
+ * compaction of `order` is stamped with the zone's pagesFreed count; a success clears it.
+ */
 function rememberCompaction(zone: ZoneState, order: number, succeeded: boolean): ZoneState {
   const failedAt = zone.compaction.failedAt.slice();
   failedAt[order] = succeeded ? undefined : zone.pagesFreed;
@@ -151,6 +155,7 @@ export function freelistAttempt(
   return { state: next, pfn: result.pfn };
 }
 
+/** One get_page_from_freelist() pass of the slow path, traced as an alloc_step. */
 function tryFreelist(
   run: Run,
   allocFlags: AllocFlags,
