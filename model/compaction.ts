@@ -233,18 +233,17 @@ function suitableMigrationTarget(cc: CompactControl, zone: ZoneState, blockPfn: 
 
 type Item =
   | { readonly kind: "free"; readonly pfn: number; readonly order: number }
-  | { readonly kind: "pcp"; readonly pfn: number; readonly order: number }
   | { readonly kind: "alloc"; readonly pfn: number; readonly order: number; readonly alloc: Allocation };
 
-/** What occupies [start, end), in pfn order: struct page as the scanners see it. */
+/**
+ * What occupies [start, end), in pfn order: struct page as the scanners see it. Pages on pcp
+ * lists are not listed: to isolate_migratepages_block() such a page is neither PageBuddy nor
+ * on an LRU, so it fails page by page (low_pfn++), exactly as the gaps between items do below.
+ */
 function itemsInRange(zone: ZoneState, owners: PageOwners, start: number, end: number): Item[] {
   const items: Item[] = [];
   sparseForEachInRange(zone.freeBlocks, start, end, (pfn, block) => {
     items.push({ kind: "free", pfn, order: block.order });
-    return true;
-  });
-  sparseForEachInRange(zone.pcpPages, start, end, (pfn, page) => {
-    items.push({ kind: "pcp", pfn, order: page.order });
     return true;
   });
   sparseForEachInRange(owners.byPfn, start, end, (pfn, handle) => {
@@ -326,7 +325,8 @@ function isolateMigratepagesBlock(
       }
       failed = true;
     } else {
-      // Page tables, slab and other kernel memory, pages on pcp lists: not on an LRU, not movable.
+      // Page tables, slab and other kernel memory, pages on pcp lists (the gaps between items):
+      // not on an LRU, not movable.
       failed = true;
     }
     pfn += size;

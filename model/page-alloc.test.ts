@@ -29,6 +29,7 @@ import {
   unreserveHighatomicPageblock,
 } from "./page-alloc.js";
 import { orderToPindex } from "./pcp-index.js";
+import { dequeToArray } from "./persistent/chunked-deque.js";
 import { listIds } from "./persistent/linked-list.js";
 import { H, M, NO_MOVABLE_PAGES, SMALL_TEST_ZONE, U, withFree } from "./test-support/small-zone.js";
 import {
@@ -65,7 +66,7 @@ function req(order: number, migratetype: Migratetype, allocFlags: number, probe:
 
 function pcpIds(zone: ZoneState, pindex: number, cpu = 0): number[] {
   const list = zone.pcp[cpu]?.lists[pindex];
-  return list === undefined ? [] : listIds(zone.pcpPages, list);
+  return list === undefined ? [] : dequeToArray(list);
 }
 
 describe("reserve_highatomic_pageblock()", () => {

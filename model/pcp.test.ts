@@ -24,6 +24,7 @@ import {
   rmqueuePcplist,
 } from "./pcp.js";
 import { NR_LOWORDER_PCP_LISTS, orderToPindex, pcpAllowedOrder, pindexToOrder } from "./pcp-index.js";
+import { dequeToArray } from "./persistent/chunked-deque.js";
 import { listIds } from "./persistent/linked-list.js";
 import { H, M, NO_MOVABLE_PAGES, SMALL_TEST_ZONE, U } from "./test-support/small-zone.js";
 import { emptyZone, freeList, type PerCpuPages, setPageblockMigratetype, type ZoneState } from "./zone.js";
@@ -39,7 +40,7 @@ function pcpOf(zone: ZoneState, cpu = 0): PerCpuPages {
 
 function pcpIds(zone: ZoneState, pindex: number, cpu = 0): number[] {
   const list = pcpOf(zone, cpu).lists[pindex];
-  return list === undefined ? [] : listIds(zone.pcpPages, list);
+  return list === undefined ? [] : dequeToArray(list);
 }
 
 function withPcp(zone: ZoneState, cpu: number, update: Partial<PerCpuPages>): ZoneState {

@@ -17,15 +17,18 @@ import { type EventSink, emit } from "./events.js";
 import { type PageProbe, type RmqueueMode, rmqueueFromFreeListsDraft } from "./fallback.js";
 import { MIGRATE_MOVABLE, MIGRATE_PCPTYPES, type Migratetype, PAGE_ALLOC_COSTLY_ORDER } from "./migratetype.js";
 import { orderToPindex, pindexToOrder } from "./pcp-index.js";
-import { listEditAddHead, listEditAddTail, listEditDelete, NIL } from "./persistent/linked-list.js";
-import { sparseGet } from "./persistent/sparse-array.js";
+import {
+  dequeEditPopBack,
+  dequeEditPopFront,
+  dequeEditPushBack,
+  dequeEditPushFront,
+} from "./persistent/chunked-deque.js";
 import {
   closeZoneDraft,
   draftPcp,
-  draftPcpPages,
+  draftPcpList,
   getPfnblockMigratetype,
   openZoneDraft,
-  type PcpPage,
   type PerCpuPages,
   type ZoneDraft,
   type ZoneState,
@@ -44,30 +47,32 @@ function pcpForWrite(draft: ZoneDraft, cpu: number) {
   return draftPcp(draft, cpu);
 }
 
-/** A pcp page with new list links (an object literal: see linked-list.ts Relinker). */
-function relinkPcpPage(page: PcpPage, prev: number, next: number): PcpPage {
-  return { order: page.order, cpu: page.cpu, pindex: page.pindex, prev, next };
+function checkPindex(draft: ZoneDraft, pindex: number): void {
+  if (!(pindex >= 0 && pindex < draft.zone.config.nrPcpLists)) throw new Error(`pcp list ${pindex} does not exist`);
 }
 
+/** list_add() / list_add_tail() onto pcp->lists[pindex], and pcp->count += 1 << order. */
 function addToPcpList(draft: ZoneDraft, cpu: number, pindex: number, pfn: number, order: number, tail: boolean): void {
   const pcp = pcpForWrite(draft, cpu);
-  const list = pcp.lists[pindex];
-  if (list === undefined) throw new Error(`pcp list ${pindex} does not exist`);
-  const editor = draftPcpPages(draft);
-  pcp.lists[pindex] = tail
-    ? listEditAddTail(editor, list, pfn, { order, cpu, pindex, prev: list.tail, next: NIL }, relinkPcpPage)
-    : listEditAddHead(editor, list, pfn, { order, cpu, pindex, prev: NIL, next: list.head }, relinkPcpPage);
+  checkPindex(draft, pindex);
+  const editor = draftPcpList(draft, cpu, pindex);
+  if (tail) dequeEditPushBack(editor, pfn);
+  else dequeEditPushFront(editor, pfn);
   pcp.count += 1 << order;
 }
 
-function delFromPcpList(draft: ZoneDraft, pfn: number): void {
-  const page = sparseGet(draft.zone.pcpPages, pfn);
-  if (page === undefined) throw new Error(`pfn ${pfn} is not on a pcp list`);
-  const pcp = pcpForWrite(draft, page.cpu);
-  const list = pcp.lists[page.pindex];
-  if (list === undefined) throw new Error(`pcp list ${page.pindex} does not exist`);
-  pcp.lists[page.pindex] = listEditDelete(draftPcpPages(draft), list, pfn, relinkPcpPage);
-  pcp.count -= 1 << page.order;
+/**
+ * Takes the block at the head (rmqueue: the cache-hot end) or the tail (free_pcppages_bulk:
+ * the coldest) of pcp->lists[pindex] and lowers pcp->count; undefined if the list is empty.
+ */
+function takeFromPcpList(draft: ZoneDraft, cpu: number, pindex: number, end: "head" | "tail"): number | undefined {
+  const pcp = pcpForWrite(draft, cpu);
+  checkPindex(draft, pindex);
+  if (pcp.lists[pindex]?.length === 0) return undefined;
+  const editor = draftPcpList(draft, cpu, pindex);
+  const pfn = end === "head" ? dequeEditPopFront(editor) : dequeEditPopBack(editor);
+  pcp.count -= 1 << pindexToOrder(draft.zone.config, pindex);
+  return pfn;
 }
 
 /**
@@ -152,10 +157,7 @@ export function rmqueuePcplistDraft(
   if (pcp.lists[pindex]?.length === 0) {
     rmqueueBulkDraft(draft, order, nrPcpAlloc(draft.zone, order), mt, allocFlags, cpu, probe, events);
   }
-  const head = pcp.lists[pindex]?.head ?? -1;
-  if (head === -1) return undefined;
-  delFromPcpList(draft, head);
-  return head;
+  return takeFromPcpList(draft, cpu, pindex, "head");
 }
 
 /** mm/page_alloc.c rmqueue_pcplist() + __rmqueue_pcplist(): the head of the pcp list, refilling it if empty. */
@@ -185,7 +187,7 @@ export function freePcppagesBulkDraft(
   emit(events, { name: "zone_lock", caller: "free_pcppages_bulk" });
   const zone = draft.zone;
   const nrLists = zone.config.nrPcpLists;
-  // Only read here: the lists and count are updated in place by delFromPcpList() below.
+  // Only read here: the lists and count are updated in place by takeFromPcpList() below.
   const pcp = pcpOf(zone, cpu);
   let remaining = Math.min(count, pcp.count);
   if (remaining <= 0) return;
@@ -198,9 +200,8 @@ export function freePcppagesBulkDraft(
     } while ((lists[index]?.length ?? 0) === 0);
     const order = pindexToOrder(zone.config, index);
     do {
-      const pfn = lists[index]?.tail ?? -1;
+      const pfn = takeFromPcpList(draft, cpu, index, "tail") as number;
       const mt = getPfnblockMigratetype(draft.zone, pfn);
-      delFromPcpList(draft, pfn);
       remaining -= 1 << order;
       freeOnePageDraft(draft, pfn, order, mt, false, capc, events);
       emit(events, { name: "mm_page_pcpu_drain", pfn, order, migratetype: mt });

@@ -8,6 +8,8 @@
  */
 
 import { MIGRATE_MOVABLE, MIGRATE_TYPES, type Migratetype } from "./migratetype.js";
+import { pindexToOrder } from "./pcp-index.js";
+import { type Deque, type DequeEditor, dequeEdit, dequeEditDone, EMPTY_DEQUE } from "./persistent/chunked-deque.js";
 import { EMPTY_LIST, type Linked, type ListHead } from "./persistent/linked-list.js";
 import {
   emptySparseArray,
@@ -30,8 +32,11 @@ export interface FreeBlock extends Linked {
   readonly mt: Migratetype;
 }
 
-/** A page (of order <= PAGE_ALLOC_COSTLY_ORDER, or the THP order) on a per-CPU list. */
-export interface PcpPage extends Linked {
+/**
+ * A page (of order <= PAGE_ALLOC_COSTLY_ORDER, or the THP order) on a per-CPU list, as views
+ * and invariants see it (`forEachPcpPage`). The zone itself keeps only the lists.
+ */
+export interface PcpPage {
   readonly order: number;
   readonly cpu: number;
   readonly pindex: number;
@@ -39,8 +44,12 @@ export interface PcpPage extends Linked {
 
 /** struct per_cpu_pages, minus the lock. */
 export interface PerCpuPages {
-  /** lists[pindex], see pcp.ts orderToPindex(). */
-  readonly lists: readonly ListHead[];
+  /**
+   * lists[pindex] (see pcp.ts orderToPindex()): the pfns of the blocks on each list, head
+   * first. A deque, not a linked list through a pfn-keyed trie: pcp lists are only used at
+   * their ends (persistent/chunked-deque.ts says why that matters).
+   */
+  readonly lists: readonly Deque[];
   /** pcp->count, in pages. */
   readonly count: number;
   /** pcp->free_count: recent consecutive frees, which scale the next free_pcppages_bulk batch. */
@@ -91,8 +100,6 @@ export interface ZoneState {
   readonly pageblockMt: SparseArray<Migratetype>;
   /** PB_migrate_skip: compaction's per-pageblock "nothing to isolate here" hint. */
   readonly pageblockSkip: SparseArray<true>;
-  /** Pages on per-CPU lists, by pfn. */
-  readonly pcpPages: SparseArray<PcpPage>;
   readonly pcp: readonly PerCpuPages[];
   /** NR_FREE_PAGES: pages in the buddy lists; pcp pages are not counted. */
   readonly nrFreePages: number;
@@ -185,8 +192,10 @@ export function changePageblockRange(zone: ZoneState, pfn: number, order: number
  *   (freeList(), getPfnblockMigratetype(), sparseGet() ...): they see every change so far.
  * - freeLists and pcp (and each CPU's PerCpuPages and its lists array) are copied on their
  *   first write; later writes go into the copy.
- * - freeBlocks, pcpPages and pageblockMt are edited through SparseArray edit sessions
- *   (sparse-array.ts `sparseEdit`), which copy each trie node at most once.
+ * - freeBlocks and pageblockMt are edited through SparseArray edit sessions
+ *   (sparse-array.ts `sparseEdit`), which copy each trie node at most once; each pcp list
+ *   through a deque edit session (chunked-deque.ts `dequeEdit`), which copies its chunk array
+ *   and each end chunk at most once.
  *
  * Why this keeps the model pure: every object a draft writes into was allocated by the draft
  * itself; the input zone and everything reachable from it are only read, and are shared by the
@@ -206,7 +215,9 @@ export interface ZoneDraft {
   /** By cpu: this CPU's PerCpuPages (and its lists array) is the draft's own copy. */
   readonly pcpCpuOwned: boolean[];
   freeBlocks: SparseEditor<FreeBlock> | undefined;
-  pcpPages: SparseEditor<PcpPage> | undefined;
+  /** The open pcp list sessions, by cpu * nrPcpLists + pindex (the same editor is in `pcpListEditorsOpened`). */
+  readonly pcpListEditors: (DequeEditor | undefined)[];
+  readonly pcpListEditorsOpened: DequeEditor[];
   pageblockMt: SparseEditor<Migratetype> | undefined;
 }
 
@@ -214,7 +225,7 @@ export type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** The draft's own PerCpuPages: count and flags are written in place, as is its lists array. */
 export interface PerCpuPagesDraft {
-  readonly lists: ListHead[];
+  readonly lists: Deque[];
   count: number;
   freeCount: number;
   prevFreeHighOrder: boolean;
@@ -233,7 +244,6 @@ export function copyZoneState(zone: ZoneState): Writable<ZoneState> {
     freeLists: zone.freeLists,
     pageblockMt: zone.pageblockMt,
     pageblockSkip: zone.pageblockSkip,
-    pcpPages: zone.pcpPages,
     pcp: zone.pcp,
     nrFreePages: zone.nrFreePages,
     nrFreeHighatomic: zone.nrFreeHighatomic,
@@ -255,7 +265,8 @@ export function openZoneDraft(zone: ZoneState): ZoneDraft {
     pcpOwned: false,
     pcpCpuOwned: [],
     freeBlocks: undefined,
-    pcpPages: undefined,
+    pcpListEditors: [],
+    pcpListEditorsOpened: [],
     pageblockMt: undefined,
   };
 }
@@ -268,7 +279,7 @@ export function closeZoneDraft(draft: ZoneDraft): ZoneState {
   (draft as { zone: ZoneState | undefined }).zone = undefined;
   if (!draft.changed) return base;
   if (draft.freeBlocks !== undefined) zone.freeBlocks = sparseEditDone(draft.freeBlocks, base.freeBlocks);
-  if (draft.pcpPages !== undefined) zone.pcpPages = sparseEditDone(draft.pcpPages, base.pcpPages);
+  for (const editor of draft.pcpListEditorsOpened) dequeEditDone(editor);
   if (draft.pageblockMt !== undefined) zone.pageblockMt = sparseEditDone(draft.pageblockMt, base.pageblockMt);
   return zone;
 }
@@ -301,14 +312,19 @@ export function draftFreeBlocks(draft: ZoneDraft): SparseEditor<FreeBlock> {
   return editor;
 }
 
-/** The edit session for zone.pcpPages (opened on first use). */
-export function draftPcpPages(draft: ZoneDraft): SparseEditor<PcpPage> {
-  let editor = draft.pcpPages;
+/**
+ * The edit session for pcp list `pindex` of `cpu` (opened on first use; the draft's PerCpuPages
+ * then holds the session's deque). The caller checks that `cpu` and `pindex` exist.
+ */
+export function draftPcpList(draft: ZoneDraft, cpu: number, pindex: number): DequeEditor {
+  const key = cpu * draft.zone.config.nrPcpLists + pindex;
+  let editor = draft.pcpListEditors[key];
   if (editor === undefined) {
-    const zone = draftFields(draft);
-    editor = sparseEdit(zone.pcpPages);
-    draft.pcpPages = editor;
-    zone.pcpPages = editor.array;
+    const pcp = draftPcp(draft, cpu);
+    editor = dequeEdit(pcp.lists[pindex] as Deque);
+    pcp.lists[pindex] = editor.deque;
+    draft.pcpListEditors[key] = editor;
+    draft.pcpListEditorsOpened.push(editor);
   }
   return editor;
 }
@@ -367,6 +383,19 @@ export function zonePcpPages(zone: ZoneState): number {
   return pages;
 }
 
+/**
+ * Calls `fn` for each block on a pcp list: every CPU, every list, head to tail. O(pcp pages);
+ * for views, invariants and tests (the allocator itself only ever looks at list ends).
+ */
+export function forEachPcpPage(zone: ZoneState, fn: (pfn: number, page: PcpPage) => void): void {
+  zone.pcp.forEach((pcp, cpu) => {
+    pcp.lists.forEach((list, pindex) => {
+      const page: PcpPage = { order: pindexToOrder(zone.config, pindex), cpu, pindex };
+      for (const chunk of list.chunks) for (const pfn of chunk) fn(pfn, page);
+    });
+  });
+}
+
 /** Free memory counting the pcp lists, which NR_FREE_PAGES leaves out. */
 export function zoneFreeAndPcpPages(zone: ZoneState): number {
   return zone.nrFreePages + zonePcpPages(zone);
@@ -386,7 +415,7 @@ export function emptyZone(input: ZoneConfigInput = {}): ZoneState {
   let pageblockMt = emptySparseArray<Migratetype>(nrPageblocks(config));
   for (let i = 0; i < nrPageblocks(config); i++) pageblockMt = sparseSet(pageblockMt, i, MIGRATE_MOVABLE);
   const pcp: PerCpuPages = {
-    lists: Array.from({ length: config.nrPcpLists }, () => EMPTY_LIST),
+    lists: Array.from({ length: config.nrPcpLists }, () => EMPTY_DEQUE),
     count: 0,
     freeCount: 0,
     prevFreeHighOrder: false,
@@ -397,7 +426,6 @@ export function emptyZone(input: ZoneConfigInput = {}): ZoneState {
     freeLists: Array.from({ length: (config.maxPageOrder + 1) * MIGRATE_TYPES }, () => EMPTY_LIST),
     pageblockMt,
     pageblockSkip: emptySparseArray(nrPageblocks(config)),
-    pcpPages: emptySparseArray(config.nrPages),
     pcp: Array.from({ length: config.nrCpus }, () => pcp),
     nrFreePages: 0,
     nrFreeHighatomic: 0,

@@ -29,6 +29,7 @@ import type { KernelOptions } from "../model/kernel-options.js";
 import { MIGRATE_MOVABLE, MIGRATE_TYPES, type Migratetype, migratetypeName } from "../model/migratetype.js";
 import { getPageFromFreelist } from "../model/page-alloc.js";
 import { defaultUseFor, pageProbe, recordAllocation } from "../model/page-owner.js";
+import { dequeToArray } from "../model/persistent/chunked-deque.js";
 import { listIds } from "../model/persistent/linked-list.js";
 import { sparseGet } from "../model/persistent/sparse-array.js";
 import { initSystem, type Op, type Outcome, type System, type SystemConfig, step } from "../model/system.js";
@@ -74,7 +75,7 @@ function observeModel(system: System): ReferenceObservation {
     nrFreeHighatomic: zone.nrFreeHighatomic,
     nrReservedHighatomic: zone.nrReservedHighatomic,
     pcpCounts: zone.pcp.map((p) => p.count),
-    pcpLists: zone.pcp.map((p) => p.lists.map((l) => listIds(zone.pcpPages, l))),
+    pcpLists: zone.pcp.map((p) => p.lists.map((l) => dequeToArray(l))),
     freeLists: zone.freeLists.map((l) => listIds(zone.freeBlocks, l)),
     pageblockMt: Array.from({ length: nrPageblocks }, (_, i) => sparseGet(zone.pageblockMt, i) ?? -1),
     watermarkBoost: zone.watermarkBoost,

@@ -29,7 +29,7 @@ import { formatGfp } from "../../model/gfp.js";
 import { MIGRATE_HIGHATOMIC, type Migratetype, migratetypeName } from "../../model/migratetype.js";
 import type { PageOwners } from "../../model/page-owner.js";
 import { sparseForEach, sparseGet } from "../../model/persistent/sparse-array.js";
-import type { ZoneState } from "../../model/zone.js";
+import { forEachPcpPage, type ZoneState } from "../../model/zone.js";
 
 export const CELL_CLASSES = [
   "free",
@@ -128,10 +128,9 @@ function classifyPages(zone: ZoneState, owners: PageOwners): PageClaims {
     claimPages(claims, nrPages, pfn, block.order, "free", what);
     return true;
   });
-  sparseForEach(zone.pcpPages, (pfn, page) => {
+  forEachPcpPage(zone, (pfn, page) => {
     const what = `on cpu ${page.cpu}'s pcp list ${page.pindex}, order-${page.order} block (${blockRange(pfn, page.order)})`;
     claimPages(claims, nrPages, pfn, page.order, "pcp", what);
-    return true;
   });
   sparseForEach(owners.byHandle, (handle, alloc) => {
     const blockMt = sparseGet(zone.pageblockMt, alloc.pfn >> zone.config.pageblockOrder);

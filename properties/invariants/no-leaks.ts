@@ -13,7 +13,7 @@ import {
 import { listIds } from "../../model/persistent/linked-list.js";
 import { sparseForEach } from "../../model/persistent/sparse-array.js";
 import { type System, step } from "../../model/system.js";
-import { freeList, getPfnblockMigratetype, type ZoneState } from "../../model/zone.js";
+import { forEachPcpPage, freeList, getPfnblockMigratetype, type ZoneState } from "../../model/zone.js";
 import { type Invariant, MAX_VIOLATIONS_PER_STEP, type Violation, violation } from "./invariant.js";
 import { buildPageMap, describeClaim, formatPfnRanges } from "./page-map.js";
 
@@ -130,9 +130,8 @@ function counterViolations(zone: ZoneState, stepIndex: number): Violation[] {
   }
   if (listed !== blocks) out.push(violation(ID, stepIndex, "free blocks that sit on no free list", [], blocks, listed));
   const pcpPagesByCpu = new Array<number>(zone.config.nrCpus).fill(0);
-  sparseForEach(zone.pcpPages, (_pfn, page) => {
+  forEachPcpPage(zone, (_pfn, page) => {
     pcpPagesByCpu[page.cpu] = (pcpPagesByCpu[page.cpu] ?? 0) + (1 << page.order);
-    return true;
   });
   zone.pcp.forEach((pcp, cpu) => {
     if (pcp.count !== pcpPagesByCpu[cpu]) {

@@ -5,6 +5,7 @@
 
 import { sparseForEach } from "../../model/persistent/sparse-array.js";
 import type { System } from "../../model/system.js";
+import { forEachPcpPage } from "../../model/zone.js";
 
 export type ClaimKind = "buddy" | "pcp" | "allocation";
 
@@ -30,9 +31,8 @@ export function allClaims(system: System): Claim[] {
     claims.push({ kind: "buddy", pfn, order: block.order });
     return true;
   });
-  sparseForEach(system.zone.pcpPages, (pfn, page) => {
+  forEachPcpPage(system.zone, (pfn, page) => {
     claims.push({ kind: "pcp", pfn, order: page.order });
-    return true;
   });
   sparseForEach(system.owners.byHandle, (handle, alloc) => {
     claims.push({ kind: "allocation", pfn: alloc.pfn, order: alloc.order, handle });
