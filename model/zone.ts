@@ -9,7 +9,14 @@
 
 import { MIGRATE_MOVABLE, MIGRATE_TYPES, type Migratetype } from "./migratetype.js";
 import { pindexToOrder } from "./pcp-index.js";
-import { type Deque, type DequeEditor, dequeEdit, dequeEditDone, EMPTY_DEQUE } from "./persistent/chunked-deque.js";
+import {
+  type Deque,
+  type DequeEditor,
+  dequeEdit,
+  dequeEditDone,
+  dequeForEach,
+  EMPTY_DEQUE,
+} from "./persistent/chunked-deque.js";
 import { EMPTY_LIST, type Linked, type ListHead } from "./persistent/linked-list.js";
 import {
   emptySparseArray,
@@ -391,7 +398,7 @@ export function forEachPcpPage(zone: ZoneState, fn: (pfn: number, page: PcpPage)
   zone.pcp.forEach((pcp, cpu) => {
     pcp.lists.forEach((list, pindex) => {
       const page: PcpPage = { order: pindexToOrder(zone.config, pindex), cpu, pindex };
-      for (const chunk of list.chunks) for (const pfn of chunk) fn(pfn, page);
+      dequeForEach(list, (pfn) => fn(pfn, page));
     });
   });
 }

@@ -1,97 +1,125 @@
 /**
- * A persistent deque of numbers (pfns), stored as a short array of small chunks.
+ * A persistent deque of numbers, stored in small chunks: list ends that are cheap to work on.
  *
- * Why: a per-CPU page list is only ever used at its two ends. free_frozen_pages() adds at the
- * head and rmqueue_pcplist() takes from the head; rmqueue_bulk() adds at the tail and
- * free_pcppages_bulk() takes from the tail. Nothing unlinks a page from the middle of a pcp
- * list (a page on a pcp list is not PageBuddy, so merging, compaction and claiming never touch
- * it). Threading such a list through a pfn-keyed trie, as the buddy free lists are, costs two
- * writes at random pfns per push or pop: the page and its neighbour. A chunked deque touches
- * one chunk at the end it works on, whose pfns sit side by side.
+ * Why: the model's pcp lists are only ever used at their two ends. free_frozen_pages() adds at
+ * the head and rmqueue_pcplist() takes from the head; rmqueue_bulk() adds at the tail and
+ * free_pcppages_bulk() takes from the tail. The buddy free lists are mostly used at their ends
+ * too, and free-list.ts handles the unlinks from the middle without touching the deque.
+ * Threading such a list through a pfn-keyed trie instead costs two or three writes at random
+ * pfns per push or pop (the block and its neighbours); a chunked deque writes the one chunk at
+ * the end it works on, whose entries sit side by side.
  *
- * Layout: `chunks[0]` holds the front (the list head), the last chunk the back (the tail),
- * each chunk holds 1..CHUNK pfns in list order, and no chunk is empty. A change copies the
- * chunk array (length / CHUNK references) and the one chunk it writes: O(CHUNK + length / CHUNK)
- * per push or pop, against O(log32 nrPages) trie nodes for a linked list. Every version shares
- * all its other chunks with its predecessor.
+ * Layout: a `front` chunk and a `back` chunk of up to CHUNK entries each, and between them
+ * `middle`, an array of chunks. A push or pop copies the end chunk it writes (CHUNK entries at
+ * most); once in CHUNK pushes or pops a whole chunk moves between an end and `middle`, which
+ * copies `middle` (length / CHUNK references). So a change costs O(CHUNK + length / CHUNK^2)
+ * amortised, against O(log32 nrPages) trie nodes per write for a linked list, and every
+ * version shares all other chunks with its predecessor.
  *
  * An edit session (`dequeEdit`), like a SparseArray one, lets one model operation (a whole
- * rmqueue_bulk() refill, a whole drain) copy the chunk array and each end chunk once and then
- * work in place. See `DequeEditor` for why that keeps every older version intact.
+ * rmqueue_bulk() refill, a whole drain) copy each part at most once and then work in place.
+ * See `DequeEditor` for why that keeps every older version intact.
  */
 
 /** Pfns per chunk: a trie node's width, so a chunk copy costs what one node copy costs. */
 const CHUNK = 32;
 
+type Chunk = readonly number[];
+
 export interface Deque {
-  /** Non-empty chunks, front first; each in list order. */
-  readonly chunks: readonly (readonly number[])[];
+  /** The first entries, front first: 0..CHUNK of them. */
+  readonly front: Chunk;
+  /** Whole chunks between front and back, each non-empty, front first. */
+  readonly middle: readonly Chunk[];
+  /** The last entries: 0..CHUNK of them. */
+  readonly back: Chunk;
   readonly length: number;
 }
 
+const NO_ENTRIES: Chunk = Object.freeze([]);
+
 export const EMPTY_DEQUE: Deque = Object.freeze({
-  chunks: Object.freeze([]) as readonly (readonly number[])[],
+  front: NO_ENTRIES,
+  middle: Object.freeze([]) as readonly Chunk[],
+  back: NO_ENTRIES,
   length: 0,
 });
 
 /** The front (head) entry, or undefined when empty. */
 export function dequeFront(deque: Deque): number | undefined {
-  return deque.chunks[0]?.[0];
+  if (deque.front.length > 0) return deque.front[0];
+  const first = deque.middle[0];
+  return first !== undefined ? first[0] : deque.back[0];
 }
 
 /** The back (tail) entry, or undefined when empty. */
 export function dequeBack(deque: Deque): number | undefined {
-  const last = deque.chunks[deque.chunks.length - 1];
-  return last?.[last.length - 1];
+  const back = deque.back;
+  if (back.length > 0) return back[back.length - 1];
+  const last = deque.middle[deque.middle.length - 1];
+  if (last !== undefined) return last[last.length - 1];
+  return deque.front[deque.front.length - 1];
 }
 
-/** The entries front to back. O(length): for views and invariants, not hot paths. */
+/** Calls `fn` for each entry, front to back. O(length): for views and invariants, not hot paths. */
+export function dequeForEach(deque: Deque, fn: (value: number) => void): void {
+  for (const value of deque.front) fn(value);
+  for (const chunk of deque.middle) for (const value of chunk) fn(value);
+  for (const value of deque.back) fn(value);
+}
+
+/** The entries front to back. */
 export function dequeToArray(deque: Deque): number[] {
   const out: number[] = [];
-  for (const chunk of deque.chunks) for (const value of chunk) out.push(value);
+  dequeForEach(deque, (value) => out.push(value));
   return out;
 }
 
 /** Builds a deque holding `values` front to back (fresh chunks, nothing shared). */
 export function dequeFromArray(values: readonly number[]): Deque {
-  const chunks: number[][] = [];
-  for (let i = 0; i < values.length; i += CHUNK) chunks.push(values.slice(i, i + CHUNK));
-  return { chunks, length: values.length };
+  const middle: number[][] = [];
+  for (let i = 0; i < values.length; i += CHUNK) middle.push(values.slice(i, i + CHUNK));
+  return { front: NO_ENTRIES, middle, back: NO_ENTRIES, length: values.length };
 }
 
 /**
  * An edit session over one deque.
  *
- * `deque` is a fresh object with its own copy of the chunk array: the session may replace,
- * add and remove chunk references in it freely. Chunks themselves start out shared with the
- * base deque, and the session writes into a chunk only after copying it (or creating it).
- * Only the two end chunks are ever written, so the session tracks ownership of those two:
- * `frontOwned` means `deque.chunks[0]` is the session's own; `backOwned`, the last chunk.
- * When a removal makes another chunk the new end, its flag is cleared: it may be shared (a
- * chunk the session did create is then copied once more, which is wasteful but safe).
+ * `deque` is a fresh object; its `front`, `middle` and `back` start out shared with the base
+ * deque. The session writes into one of them only after copying it (or creating it), and
+ * remembers which it owns in the three flags. Full chunks move between `middle` and the ends
+ * whole (one in every CHUNK pushes or pops), so a run of operations at one end copies that end
+ * once and `middle` (length / CHUNK references) at most once.
  *
- * Why this keeps persistence: chunks of older versions are never written (only owned chunks
- * are), the base's chunk array is never written (the session has its own copy), and the
- * session's `deque` is reachable only through the caller until `dequeEditDone`, after which
- * a closed editor throws on any write.
+ * Why this keeps persistence: the parts of older versions are never written (only owned parts
+ * are), chunks inside `middle` are never written at all, and the session's `deque` is reachable
+ * only through the caller until `dequeEditDone`, after which a closed editor throws on writes.
  */
 export interface DequeEditor {
   /** The version being built. Read it freely; write it only through the dequeEdit* functions. */
   readonly deque: Deque;
   frontOwned: boolean;
+  middleOwned: boolean;
   backOwned: boolean;
   open: boolean;
 }
 
 /** The mutable view a session has of its own deque (same fields, same hidden class). */
 interface OpenDeque {
-  chunks: number[][];
+  front: number[];
+  middle: Chunk[];
+  back: number[];
   length: number;
 }
 
 export function dequeEdit(base: Deque): DequeEditor {
-  const deque: OpenDeque = { chunks: base.chunks.slice() as number[][], length: base.length };
-  return { deque, frontOwned: false, backOwned: false, open: true };
+  const deque: OpenDeque = {
+    front: base.front as number[],
+    middle: base.middle as Chunk[],
+    back: base.back as number[],
+    length: base.length,
+  };
+  return { deque, frontOwned: false, middleOwned: false, backOwned: false, open: true };
 }
 
 function open(editor: DequeEditor): OpenDeque {
@@ -99,38 +127,38 @@ function open(editor: DequeEditor): OpenDeque {
   return editor.deque as OpenDeque;
 }
 
-/** The front chunk, made the session's own. The deque must not be empty. */
 function ownFront(editor: DequeEditor, deque: OpenDeque): number[] {
-  const chunks = deque.chunks;
   if (!editor.frontOwned) {
-    chunks[0] = (chunks[0] as number[]).slice();
+    deque.front = deque.front.slice();
     editor.frontOwned = true;
-    // With one chunk, front and back are the same chunk, and the old back copy (if any) is gone.
-    if (chunks.length === 1) editor.backOwned = true;
   }
-  return chunks[0] as number[];
+  return deque.front;
 }
 
-/** The back chunk, made the session's own. The deque must not be empty. */
 function ownBack(editor: DequeEditor, deque: OpenDeque): number[] {
-  const chunks = deque.chunks;
-  const last = chunks.length - 1;
   if (!editor.backOwned) {
-    chunks[last] = (chunks[last] as number[]).slice();
+    deque.back = deque.back.slice();
     editor.backOwned = true;
-    if (last === 0) editor.frontOwned = true;
   }
-  return chunks[last] as number[];
+  return deque.back;
+}
+
+function ownMiddle(editor: DequeEditor, deque: OpenDeque): Chunk[] {
+  if (!editor.middleOwned) {
+    deque.middle = deque.middle.slice();
+    editor.middleOwned = true;
+  }
+  return deque.middle;
 }
 
 /** list_add(): `value` becomes the front. */
 export function dequeEditPushFront(editor: DequeEditor, value: number): void {
   const deque = open(editor);
-  const chunks = deque.chunks;
-  if (chunks.length === 0 || (chunks[0] as number[]).length >= CHUNK) {
-    chunks.unshift([value]);
+  if (deque.front.length >= CHUNK) {
+    // The full front chunk joins the middle whole (it is never written again) and a new one starts.
+    ownMiddle(editor, deque).unshift(deque.front);
+    deque.front = [value];
     editor.frontOwned = true;
-    if (chunks.length === 1) editor.backOwned = true;
   } else {
     ownFront(editor, deque).unshift(value);
   }
@@ -140,11 +168,10 @@ export function dequeEditPushFront(editor: DequeEditor, value: number): void {
 /** list_add_tail(): `value` becomes the back. */
 export function dequeEditPushBack(editor: DequeEditor, value: number): void {
   const deque = open(editor);
-  const chunks = deque.chunks;
-  if (chunks.length === 0 || (chunks[chunks.length - 1] as number[]).length >= CHUNK) {
-    chunks.push([value]);
+  if (deque.back.length >= CHUNK) {
+    ownMiddle(editor, deque).push(deque.back);
+    deque.back = [value];
     editor.backOwned = true;
-    if (chunks.length === 1) editor.frontOwned = true;
   } else {
     ownBack(editor, deque).push(value);
   }
@@ -154,38 +181,30 @@ export function dequeEditPushBack(editor: DequeEditor, value: number): void {
 /** Removes and returns the front entry (undefined, and no change, when empty). */
 export function dequeEditPopFront(editor: DequeEditor): number | undefined {
   const deque = open(editor);
-  const chunks = deque.chunks;
-  const first = chunks[0];
-  if (first === undefined) return undefined;
-  const value = first[0] as number;
+  if (deque.length === 0) return undefined;
   deque.length--;
-  if (first.length === 1) {
-    chunks.shift();
-    // The next chunk (if any) is the new front; it is the session's own only if it is also the back it owns.
-    editor.frontOwned = chunks.length === 1 && editor.backOwned;
-    if (chunks.length === 0) editor.backOwned = false;
-  } else {
-    ownFront(editor, deque).shift();
+  if (deque.front.length > 0) return ownFront(editor, deque).shift();
+  if (deque.middle.length > 0) {
+    // The first middle chunk becomes the front: shared until written, so not owned.
+    deque.front = ownMiddle(editor, deque).shift() as number[];
+    editor.frontOwned = false;
+    return ownFront(editor, deque).shift();
   }
-  return value;
+  return ownBack(editor, deque).shift();
 }
 
 /** Removes and returns the back entry (undefined, and no change, when empty). */
 export function dequeEditPopBack(editor: DequeEditor): number | undefined {
   const deque = open(editor);
-  const chunks = deque.chunks;
-  const last = chunks[chunks.length - 1];
-  if (last === undefined) return undefined;
-  const value = last[last.length - 1] as number;
+  if (deque.length === 0) return undefined;
   deque.length--;
-  if (last.length === 1) {
-    chunks.pop();
-    editor.backOwned = chunks.length === 1 && editor.frontOwned;
-    if (chunks.length === 0) editor.frontOwned = false;
-  } else {
-    ownBack(editor, deque).pop();
+  if (deque.back.length > 0) return ownBack(editor, deque).pop();
+  if (deque.middle.length > 0) {
+    deque.back = ownMiddle(editor, deque).pop() as number[];
+    editor.backOwned = false;
+    return ownBack(editor, deque).pop();
   }
-  return value;
+  return ownFront(editor, deque).pop();
 }
 
 /** Ends the session and returns the finished version. */
