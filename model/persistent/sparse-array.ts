@@ -106,8 +106,15 @@ function isEmptyNode(node: Node): boolean {
   return true;
 }
 
+/**
+ * What `setIn` found at the index it set (undefined: nothing). A module variable rather than a
+ * second return value, so a set walks the trie once and allocates nothing but the copied nodes.
+ */
+let previousAtSetIndex: unknown;
+
 function setIn(node: Node | undefined, shift: number, index: number, value: unknown): Node | undefined {
   const slot = (index >>> shift) & MASK;
+  if (shift === 0) previousAtSetIndex = node?.[slot];
   const child = shift === 0 ? value : setIn(node?.[slot] as Node | undefined, shift - BITS, index, value);
   if (node === undefined) {
     if (child === undefined) return undefined;
@@ -144,10 +151,13 @@ function deepen(root: Node | undefined, levels: number): Node | undefined {
 /** Returns a new array with `index` set to `value` (`undefined` deletes). The input is untouched. */
 export function sparseSet<T>(array: SparseArray<T>, index: number, value: T | undefined): SparseArray<T> {
   checkIndex(array, index);
-  const previous = sparseGet(array, index);
-  if (previous === value) return array;
   const depth = depthFor(array, index);
+  previousAtSetIndex = undefined;
   const root = setIn(deepen(array.root, depth - array.depth), (depth - 1) * BITS, index, value);
+  const previous = previousAtSetIndex;
+  previousAtSetIndex = undefined;
+  // Nothing changed (the same value, or deleting an absent entry): setIn copied nothing either.
+  if (previous === value) return array;
   const count = array.count + (previous === undefined ? 1 : 0) - (value === undefined ? 1 : 0);
   return makeArray(root, depth, array.capacity, count);
 }
