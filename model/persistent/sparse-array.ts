@@ -30,8 +30,21 @@ const MASK = WIDTH - 1;
 /** SPAN[d]: how many indices a trie of depth d covers (32^d). */
 const SPAN: readonly number[] = Array.from({ length: 9 }, (_, d) => WIDTH ** d);
 
+/**
+ * A trie node: WIDTH slots, then one more, `OWNER`, holding the tag of the edit session that
+ * allocated it (NOT_OWNED for nodes built outside a session). See SparseEditor.
+ */
 type Node = readonly unknown[];
 type MutableNode = unknown[];
+
+const OWNER = WIDTH;
+const NOT_OWNED = 0;
+
+function newNode(owner: number): MutableNode {
+  const node = new Array<unknown>(WIDTH + 1);
+  node[OWNER] = owner;
+  return node;
+}
 
 export interface SparseArray<T> {
   readonly root: Node | undefined;
@@ -40,6 +53,11 @@ export interface SparseArray<T> {
   readonly capacity: number;
   /** Number of defined entries. */
   readonly count: number;
+  /**
+   * The tag of the edit session that made this version, or of the nearest ancestor version an
+   * edit session made (NOT_OWNED if none did): no node of this trie carries a larger tag.
+   */
+  readonly lastTag: number;
   /** Phantom marker so SparseArray<A> and SparseArray<B> do not unify. */
   readonly __element?: T;
 }
@@ -50,6 +68,7 @@ interface OpenArray {
   depth: number;
   readonly capacity: number;
   count: number;
+  readonly lastTag: number;
 }
 
 function checkCapacity(capacity: number): void {
@@ -58,15 +77,21 @@ function checkCapacity(capacity: number): void {
 }
 
 /** Builds every SparseArray the same way, so they all share one hidden class. */
-function makeArray<T>(root: Node | undefined, depth: number, capacity: number, count: number): SparseArray<T> {
-  return { root, depth, capacity, count };
+function makeArray<T>(
+  root: Node | undefined,
+  depth: number,
+  capacity: number,
+  count: number,
+  lastTag: number,
+): SparseArray<T> {
+  return { root, depth, capacity, count, lastTag };
 }
 
 export function emptySparseArray<T>(capacity: number): SparseArray<T> {
   checkCapacity(capacity);
   let depth = 1;
   while (WIDTH ** depth < capacity) depth++;
-  return makeArray(undefined, depth, capacity, 0);
+  return makeArray(undefined, depth, capacity, 0, NOT_OWNED);
 }
 
 /**
@@ -75,7 +100,7 @@ export function emptySparseArray<T>(capacity: number): SparseArray<T> {
  */
 export function emptyGrowingSparseArray<T>(capacity: number): SparseArray<T> {
   checkCapacity(capacity);
-  return makeArray(undefined, 1, capacity, 0);
+  return makeArray(undefined, 1, capacity, 0, NOT_OWNED);
 }
 
 export function sparseGet<T>(array: SparseArray<T>, index: number): T | undefined {
@@ -118,12 +143,13 @@ function setIn(node: Node | undefined, shift: number, index: number, value: unkn
   const child = shift === 0 ? value : setIn(node?.[slot] as Node | undefined, shift - BITS, index, value);
   if (node === undefined) {
     if (child === undefined) return undefined;
-    const fresh = new Array<unknown>(WIDTH);
+    const fresh = newNode(NOT_OWNED);
     fresh[slot] = child;
     return fresh;
   }
   if (node[slot] === child) return node;
   const copy = node.slice();
+  copy[OWNER] = NOT_OWNED;
   copy[slot] = child;
   // Drop nodes that became empty so `undefined` stays the only representation of "nothing here".
   return child === undefined && isEmptyNode(copy) ? undefined : copy;
@@ -136,12 +162,12 @@ function depthFor(array: SparseArray<unknown>, index: number): number {
   return depth;
 }
 
-/** Puts `root` under `levels` new single-child roots (slot 0 covers the indices it covered). */
-function deepen(root: Node | undefined, levels: number): Node | undefined {
+/** Puts `root` under `levels` new single-child roots (slot 0 covers the indices it covered), tagged `owner`. */
+function deepen(root: Node | undefined, levels: number, owner: number): Node | undefined {
   let node = root;
   if (node === undefined) return undefined;
   for (let i = 0; i < levels; i++) {
-    const parent = new Array<unknown>(WIDTH);
+    const parent = newNode(owner);
     parent[0] = node;
     node = parent;
   }
@@ -153,13 +179,13 @@ export function sparseSet<T>(array: SparseArray<T>, index: number, value: T | un
   checkIndex(array, index);
   const depth = depthFor(array, index);
   previousAtSetIndex = undefined;
-  const root = setIn(deepen(array.root, depth - array.depth), (depth - 1) * BITS, index, value);
+  const root = setIn(deepen(array.root, depth - array.depth, NOT_OWNED), (depth - 1) * BITS, index, value);
   const previous = previousAtSetIndex;
   previousAtSetIndex = undefined;
   // Nothing changed (the same value, or deleting an absent entry): setIn copied nothing either.
   if (previous === value) return array;
   const count = array.count + (previous === undefined ? 1 : 0) - (value === undefined ? 1 : 0);
-  return makeArray(root, depth, array.capacity, count);
+  return makeArray(root, depth, array.capacity, count, array.lastTag);
 }
 
 export function sparseDelete<T>(array: SparseArray<T>, index: number): SparseArray<T> {
@@ -174,21 +200,22 @@ export function sparseDelete<T>(array: SparseArray<T>, index: number): SparseArr
  * and from then on writes into that copy in place, so a run of sets in one leaf copies the path
  * to it once instead of once per set.
  *
- * How the session knows its own nodes: by *position*. A node's position is its level and the
- * index range it covers, a number (`nodeKey`). The session records the position of every node
- * it copies or creates; since it only ever puts its own nodes into a position it has recorded
- * (a copy, a fresh node, or nothing when a node empties), the node found at a recorded position
- * is always its own. Positions are small integers in a Set; a Set of the node arrays
- * themselves made V8 give every copied array an identity hash, which cost more than the
- * copying it saved. Nothing is stored in the nodes, so a finished array has exactly the shape
- * `sparseSet` would have built.
- * (Growing an array by a level puts the old root under a new one at the same position: the
- * positions of existing nodes never change.)
+ * How the session knows its own nodes: by a *tag*. A session on `base` takes the tag
+ * `base.lastTag + 1`, and every node it allocates carries that tag in its extra slot (`OWNER`);
+ * nodes built by `sparseSet` carry NOT_OWNED, and a copy never keeps the tag of the node it
+ * copies. No node of `base` carries a tag above `base.lastTag` (each was made by `sparseSet`
+ * or by a session on an ancestor version), and nodes never move from one trie to another; so
+ * in the session's trie, a node carries the session's tag exactly when the session made it.
+ * Tags follow from the history of a version alone, so equal histories give equal tries, tags
+ * included. (Earlier versions kept the owned nodes' positions in a Set: a lookup and an insert
+ * per node copied, which cost more than the tag's one slot. A Set of the node arrays was worse:
+ * V8 gives every array put in one an identity hash.) A finished array has the entries, the
+ * pruning and the depth `sparseSet` would have built; only the tags differ.
  *
  * Why this is safe (persistence is kept):
- * - Only nodes at recorded positions are ever written, and those are nodes this session
- *   allocated. Nodes of `base`, and of every older version, sit only at positions the session
- *   has not recorded: they are copied before the first write, exactly as `sparseSet` would.
+ * - Only nodes carrying the session's tag are ever written, and those are nodes this session
+ *   allocated. Nodes of `base` and of every older version carry smaller tags: they are copied
+ *   before the first write, exactly as `sparseSet` would.
  * - The session's `array` is reachable only through the caller (a model operation in progress)
  *   until `sparseEditDone` closes the session; from then on no write happens (a closed editor
  *   throws), and the array is an ordinary immutable version like any other.
@@ -200,12 +227,12 @@ export function sparseDelete<T>(array: SparseArray<T>, index: number): SparseArr
 export interface SparseEditor<T> {
   /** The version being built. Read it freely; write it only through `sparseEditSet`. */
   readonly array: SparseArray<T>;
-  /** Positions (`nodeKey`) of the nodes this session allocated: the only ones it may write into. */
-  readonly owned: Set<number>;
+  /** This session's tag: the nodes carrying it are the only ones it may write into. */
+  readonly tag: number;
   /**
    * The path of the last write, root first: nodes the session owns. The next write shares its
    * upper levels with it (same root, and often the same inner nodes: list neighbours are close
-   * pfns), and takes them from here without asking `owned`. -1: no usable path.
+   * pfns), and takes them from here without looking at their tags. -1: no usable path.
    */
   pathIndex: number;
   readonly path: MutableNode[];
@@ -213,28 +240,23 @@ export interface SparseEditor<T> {
 }
 
 export function sparseEdit<T>(base: SparseArray<T>): SparseEditor<T> {
+  const tag = base.lastTag + 1;
   return {
-    array: makeArray(base.root, base.depth, base.capacity, base.count),
-    owned: new Set(),
+    array: makeArray(base.root, base.depth, base.capacity, base.count, tag),
+    tag,
     pathIndex: -1,
     path: [],
     open: true,
   };
 }
 
-/** The position of the node at level `shift` (its slots select bits shift..shift+4) on the path to `index`. */
-function nodeKey(shift: number, index: number): number {
-  const prefix = shift + BITS >= 32 ? 0 : index >>> (shift + BITS);
-  // Below 2^30 for any index under 2^32: a small integer, never negative.
-  return (prefix << 3) | ((shift / BITS) | 0);
-}
-
-/** The session's own node at this position: `node` if the session made it, else a copy (or a fresh node) it now owns. */
-function ownedNode(editor: SparseEditor<unknown>, node: Node | undefined, shift: number, index: number): MutableNode {
-  const key = nodeKey(shift, index);
-  if (node !== undefined && editor.owned.has(key)) return node as MutableNode;
-  editor.owned.add(key);
-  return node === undefined ? new Array<unknown>(WIDTH) : node.slice();
+/** The session's own node in place of `node`: `node` if the session made it, else a copy (or a fresh node) it now owns. */
+function ownedNode(editor: SparseEditor<unknown>, node: Node | undefined): MutableNode {
+  if (node === undefined) return newNode(editor.tag);
+  if (node[OWNER] === editor.tag) return node as MutableNode;
+  const copy = node.slice();
+  copy[OWNER] = editor.tag;
+  return copy;
 }
 
 /**
@@ -252,7 +274,7 @@ function editLeaf(editor: SparseEditor<unknown>, index: number, create: boolean)
     node = path[0] as MutableNode;
   } else {
     if (array.root === undefined && !create) return undefined;
-    node = ownedNode(editor, array.root, top, index);
+    node = ownedNode(editor, array.root);
     array.root = node;
     path[0] = node;
   }
@@ -270,7 +292,7 @@ function editLeaf(editor: SparseEditor<unknown>, index: number, create: boolean)
         editor.pathIndex = -1;
         return undefined;
       }
-      child = ownedNode(editor, existing, shift - BITS, index);
+      child = ownedNode(editor, existing);
       node[slot] = child;
     }
     level++;
@@ -296,7 +318,7 @@ export function sparseEditSet<T>(editor: SparseEditor<T>, index: number, value: 
   checkIndex(array, index);
   const depth = depthFor(array, index);
   if (depth !== array.depth) {
-    array.root = deepen(array.root, depth - array.depth);
+    array.root = deepen(array.root, depth - array.depth, editor.tag);
     array.depth = depth;
     editor.pathIndex = -1;
   }
@@ -363,7 +385,6 @@ export function sparseEditUpdate<T, C>(
 /** Ends the session and returns the finished version (the input itself if nothing was written). */
 export function sparseEditDone<T>(editor: SparseEditor<T>, base: SparseArray<T>): SparseArray<T> {
   editor.open = false;
-  editor.owned.clear();
   const array = editor.array;
   if (array.root === base.root && array.depth === base.depth && array.count === base.count) return base;
   return array;
@@ -409,6 +430,19 @@ export function sparseForEachInRange<T>(
 
 export function sparseForEach<T>(array: SparseArray<T>, fn: (index: number, value: T) => boolean | undefined): void {
   sparseForEachInRange(array, 0, array.capacity, fn);
+}
+
+/**
+ * The trie as nested arrays of its slots, without edit-session tags (SparseEditor): for tests
+ * that check two versions were built alike (the same nodes, the same pruning, the same depth),
+ * not only that they hold the same entries.
+ */
+export function sparseTrieShape(array: SparseArray<unknown>): unknown {
+  const strip = (node: Node | undefined, level: number): unknown =>
+    node === undefined
+      ? undefined
+      : Array.from({ length: WIDTH }, (_, slot) => (level === 1 ? node[slot] : strip(node[slot] as Node, level - 1)));
+  return { depth: array.depth, capacity: array.capacity, count: array.count, root: strip(array.root, array.depth) };
 }
 
 export function sparseEntries<T>(array: SparseArray<T>): [number, T][] {
