@@ -3,11 +3,11 @@
  *
  * Why: the model's pcp lists are only ever used at their two ends. free_frozen_pages() adds at
  * the head and rmqueue_pcplist() takes from the head; rmqueue_bulk() adds at the tail and
- * free_pcppages_bulk() takes from the tail. The buddy free lists are mostly used at their ends
- * too, and free-list.ts handles the unlinks from the middle without touching the deque.
- * Threading such a list through a pfn-keyed trie instead costs two or three writes at random
- * pfns per push or pop (the block and its neighbours); a chunked deque writes the one chunk at
- * the end it works on, whose entries sit side by side.
+ * free_pcppages_bulk() takes from the tail; nothing unlinks a page from the middle (a page on
+ * a pcp list is not PageBuddy, so merging, compaction and claiming never touch it). Threading
+ * such a list through a pfn-keyed trie, as the buddy free lists are (they do need unlinks from
+ * the middle), costs two writes at random pfns per push or pop: the page and its neighbour. A
+ * chunked deque writes the one chunk at the end it works on, whose entries sit side by side.
  *
  * Layout: a `front` chunk and a `back` chunk of up to CHUNK entries each, and between them
  * `middle`, an array of chunks. A push or pop copies the end chunk it writes (CHUNK entries at
