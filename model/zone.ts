@@ -201,8 +201,8 @@ export function changePageblockRange(zone: ZoneState, pfn: number, order: number
  *   first write; later writes go into the copy.
  * - freeBlocks and pageblockMt are edited through SparseArray edit sessions
  *   (sparse-array.ts `sparseEdit`), which copy each trie node at most once; each pcp list
- *   through a deque edit session (chunked-deque.ts `dequeEdit`), which copies its chunk array
- *   and each end chunk at most once.
+ *   through a deque edit session (chunked-deque.ts `dequeEdit`), which copies each of the
+ *   deque's parts (its two end chunks and its middle array) at most once.
  *
  * Why this keeps the model pure: every object a draft writes into was allocated by the draft
  * itself; the input zone and everything reachable from it are only read, and are shared by the
@@ -222,8 +222,9 @@ export interface ZoneDraft {
   /** By cpu: this CPU's PerCpuPages (and its lists array) is the draft's own copy. */
   readonly pcpCpuOwned: boolean[];
   freeBlocks: SparseEditor<FreeBlock> | undefined;
-  /** The open pcp list sessions, by cpu * nrPcpLists + pindex (the same editor is in `pcpListEditorsOpened`). */
+  /** The open pcp list sessions, by cpu * nrPcpLists + pindex. */
   readonly pcpListEditors: (DequeEditor | undefined)[];
+  /** The same sessions as a plain list, for closeZoneDraft() to close without scanning every slot. */
   readonly pcpListEditorsOpened: DequeEditor[];
   pageblockMt: SparseEditor<Migratetype> | undefined;
 }
