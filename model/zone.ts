@@ -218,14 +218,20 @@ export interface ZoneDraft {
   readonly base: ZoneState;
   changed: boolean;
   freeListsOwned: boolean;
+  /**
+   * zone.pcp is the draft's own array. Which CPUs' PerCpuPages in it are the draft's own copies
+   * needs no record of its own: exactly those that differ from the base zone's (draftPcp()).
+   */
   pcpOwned: boolean;
-  /** By cpu: this CPU's PerCpuPages (and its lists array) is the draft's own copy. */
-  readonly pcpCpuOwned: boolean[];
   freeBlocks: SparseEditor<FreeBlock> | undefined;
-  /** The open pcp list sessions, by cpu * nrPcpLists + pindex. */
-  readonly pcpListEditors: (DequeEditor | undefined)[];
-  /** The same sessions as a plain list, for closeZoneDraft() to close without scanning every slot. */
-  readonly pcpListEditorsOpened: DequeEditor[];
+  /**
+   * The open pcp list sessions, in the order opened. Each session's deque is a fresh object
+   * that sits in exactly one list slot, so draftPcpList() finds a list's session by identity.
+   * A short list rather than an array indexed by cpu * nrPcpLists + pindex: an operation opens
+   * one to a few, and writing a high index into a fresh array allocates a store that large, on
+   * every allocation and free. Created with its first session (cheaper than a push into `[]`).
+   */
+  pcpListEditors: DequeEditor[] | undefined;
   pageblockMt: SparseEditor<Migratetype> | undefined;
 }
 
@@ -271,10 +277,8 @@ export function openZoneDraft(zone: ZoneState): ZoneDraft {
     changed: false,
     freeListsOwned: false,
     pcpOwned: false,
-    pcpCpuOwned: [],
     freeBlocks: undefined,
-    pcpListEditors: [],
-    pcpListEditorsOpened: [],
+    pcpListEditors: undefined,
     pageblockMt: undefined,
   };
 }
@@ -287,7 +291,7 @@ export function closeZoneDraft(draft: ZoneDraft): ZoneState {
   (draft as { zone: ZoneState | undefined }).zone = undefined;
   if (!draft.changed) return base;
   if (draft.freeBlocks !== undefined) zone.freeBlocks = sparseEditDone(draft.freeBlocks, base.freeBlocks);
-  for (const editor of draft.pcpListEditorsOpened) dequeEditDone(editor);
+  if (draft.pcpListEditors !== undefined) for (const editor of draft.pcpListEditors) dequeEditDone(editor);
   if (draft.pageblockMt !== undefined) zone.pageblockMt = sparseEditDone(draft.pageblockMt, base.pageblockMt);
   return zone;
 }
@@ -325,15 +329,20 @@ export function draftFreeBlocks(draft: ZoneDraft): SparseEditor<FreeBlock> {
  * then holds the session's deque). The caller checks that `cpu` and `pindex` exist.
  */
 export function draftPcpList(draft: ZoneDraft, cpu: number, pindex: number): DequeEditor {
-  const key = cpu * draft.zone.config.nrPcpLists + pindex;
-  let editor = draft.pcpListEditors[key];
-  if (editor === undefined) {
-    const pcp = draftPcp(draft, cpu);
-    editor = dequeEdit(pcp.lists[pindex] as Deque);
-    pcp.lists[pindex] = editor.deque;
-    draft.pcpListEditors[key] = editor;
-    draft.pcpListEditorsOpened.push(editor);
+  const pcp = draftPcp(draft, cpu);
+  const list = pcp.lists[pindex] as Deque;
+  const editors = draft.pcpListEditors;
+  if (editors !== undefined) {
+    // Newest first: runs of work on one list (a refill, a spill) find it at once.
+    for (let i = editors.length - 1; i >= 0; i--) {
+      const editor = editors[i] as DequeEditor;
+      if (editor.deque === list) return editor;
+    }
   }
+  const editor = dequeEdit(list);
+  pcp.lists[pindex] = editor.deque;
+  if (editors === undefined) draft.pcpListEditors = [editor];
+  else editors.push(editor);
   return editor;
 }
 
@@ -346,7 +355,8 @@ export function draftPcp(draft: ZoneDraft, cpu: number): PerCpuPagesDraft {
   }
   const all = zone.pcp as PerCpuPages[];
   const pcp = all[cpu] as PerCpuPages;
-  if (draft.pcpCpuOwned[cpu] === true) return pcp as PerCpuPagesDraft;
+  // Only this function replaces an entry of the draft's pcp array, and only with its own copy.
+  if (pcp !== draft.base.pcp[cpu]) return pcp as PerCpuPagesDraft;
   const copy: PerCpuPagesDraft = {
     lists: pcp.lists.slice(),
     count: pcp.count,
@@ -354,7 +364,6 @@ export function draftPcp(draft: ZoneDraft, cpu: number): PerCpuPagesDraft {
     prevFreeHighOrder: pcp.prevFreeHighOrder,
   };
   all[cpu] = copy;
-  draft.pcpCpuOwned[cpu] = true;
   return copy;
 }
 
