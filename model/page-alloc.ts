@@ -15,6 +15,8 @@ import {
   ALLOC_NOFRAGMENT,
   ALLOC_NON_BLOCK,
   ALLOC_OOM,
+  ALLOC_WMARK_HIGH,
+  ALLOC_WMARK_LOW,
   ALLOC_WMARK_MASK,
   ALLOC_WMARK_MIN,
   type AllocFlags,
@@ -35,14 +37,33 @@ import {
   getPfnblockMigratetype,
   openZoneDraft,
   pageblockNrPages,
-  wmarkPages,
   type ZoneConfigInput,
   type ZoneDraft,
   type ZoneState,
 } from "./zone.js";
 import { hasFault } from "./zone-config.js";
 
-const WMARK_NAMES = ["min", "low", "high", "promo"] as const;
+/** enum zone_watermarks WMARK_PROMO: no ALLOC_WMARK_* flag names it, but ALLOC_WMARK_MASK lets it through. */
+const WMARK_PROMO = 3;
+
+/**
+ * wmark_pages(zone, alloc_flags & ALLOC_WMARK_MASK): the watermark the flags ask for, plus the
+ * boost. A switch on the index rather than `watermark[name]`: a load by a varying key goes
+ * through V8's generic (megamorphic) path, once per get_page_from_freelist() pass.
+ */
+function allocFlagsWmarkPages(zone: ZoneState, allocFlags: AllocFlags): number {
+  const watermark = zone.watermark;
+  switch (allocFlags & ALLOC_WMARK_MASK) {
+    case ALLOC_WMARK_LOW:
+      return watermark.low + zone.watermarkBoost;
+    case ALLOC_WMARK_HIGH:
+      return watermark.high + zone.watermarkBoost;
+    case WMARK_PROMO:
+      return watermark.promo + zone.watermarkBoost;
+    default:
+      return watermark.min + zone.watermarkBoost;
+  }
+}
 
 /**
  * The zone after boot: memblock frees memory in the largest aligned chunks (at most
@@ -245,7 +266,7 @@ export function getPageFromFreelist(zone: ZoneState, request: FreelistRequest, e
   let wakeKswapdForBoost = false;
   for (;;) {
     const next = draft.zone;
-    const mark = wmarkPages(next, WMARK_NAMES[allocFlags & ALLOC_WMARK_MASK] ?? "min");
+    const mark = allocFlagsWmarkPages(next, allocFlags);
     const watermarkOk =
       (allocFlags & ALLOC_NO_WATERMARKS) !== 0 ||
       zoneWatermarkFast(next, order, mark, allocFlags) ||

@@ -150,7 +150,9 @@ export function freelistAttempt(
     },
     events,
   );
-  let next: BackgroundState = { ...state, zone: result.zone };
+  // Only the background fields, as a literal: `state` is often a whole System, which a spread
+  // would copy field by field on every allocation (all a caller reads back is these three).
+  let next: BackgroundState = { zone: result.zone, owners: state.owners, node: state.node };
   if (result.wakeKswapdForBoost) next = wakeupKswapd(next, 0, 0, events).state;
   return { state: next, pfn: result.pfn };
 }

@@ -228,20 +228,21 @@ function stepAlloc(
     };
   }
   const result = allocPages(system, op, system.kernel, system.policy, events);
-  const after = withBackground(system, result.state);
   if (result.pfn === undefined) {
-    return { system: after, outcome: { kind: "alloc-failed", order: op.order } };
+    return { system: withBackground(system, result.state), outcome: { kind: "alloc-failed", order: op.order } };
   }
   const migratetype = gfpMigratetype(op.gfp);
-  const recorded = recordAllocation(after.owners, {
+  const recorded = recordAllocation(result.state.owners, {
     pfn: result.pfn,
     order: op.order,
     gfp: op.gfp,
     migratetype,
     use: op.use ?? defaultUseFor(migratetype),
   });
+  // One System for the step: the allocator's zone and node with the owners that record the block.
+  const { zone, node } = result.state;
   return {
-    system: withBackground(after, { zone: after.zone, owners: recorded.owners, node: after.node }),
+    system: withBackground(system, { zone, owners: recorded.owners, node }),
     outcome: { kind: "allocated", handle: recorded.handle, pfn: result.pfn, order: op.order },
   };
 }
