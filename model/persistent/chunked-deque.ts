@@ -127,20 +127,77 @@ function open(editor: DequeEditor): OpenDeque {
   return editor.deque as OpenDeque;
 }
 
-function ownFront(editor: DequeEditor, deque: OpenDeque): number[] {
-  if (!editor.frontOwned) {
-    deque.front = deque.front.slice();
+/*
+ * Writes to an end chunk. The session's own chunk is changed in place; a shared one is replaced
+ * by a changed copy, made in one step (copying and then unshifting would move every entry twice).
+ */
+
+function unshiftFront(editor: DequeEditor, deque: OpenDeque, value: number): void {
+  if (editor.frontOwned) {
+    deque.front.unshift(value);
+  } else {
+    deque.front = [value, ...deque.front];
     editor.frontOwned = true;
   }
-  return deque.front;
 }
 
-function ownBack(editor: DequeEditor, deque: OpenDeque): number[] {
-  if (!editor.backOwned) {
-    deque.back = deque.back.slice();
+function shiftFront(editor: DequeEditor, deque: OpenDeque): number {
+  const front = deque.front;
+  const value = front[0] as number;
+  if (editor.frontOwned) {
+    front.shift();
+  } else {
+    deque.front = front.slice(1);
+    editor.frontOwned = true;
+  }
+  return value;
+}
+
+function pushBackChunk(editor: DequeEditor, deque: OpenDeque, value: number): void {
+  if (editor.backOwned) {
+    deque.back.push(value);
+  } else {
+    deque.back = [...deque.back, value];
     editor.backOwned = true;
   }
-  return deque.back;
+}
+
+function popBackChunk(editor: DequeEditor, deque: OpenDeque): number {
+  const back = deque.back;
+  const value = back[back.length - 1] as number;
+  if (editor.backOwned) {
+    back.pop();
+  } else {
+    deque.back = back.slice(0, -1);
+    editor.backOwned = true;
+  }
+  return value;
+}
+
+/** The back chunk's first entry: the front when the rest of the deque is empty. */
+function shiftBack(editor: DequeEditor, deque: OpenDeque): number {
+  const back = deque.back;
+  const value = back[0] as number;
+  if (editor.backOwned) {
+    back.shift();
+  } else {
+    deque.back = back.slice(1);
+    editor.backOwned = true;
+  }
+  return value;
+}
+
+/** The front chunk's last entry: the back when the rest of the deque is empty. */
+function popFrontChunk(editor: DequeEditor, deque: OpenDeque): number {
+  const front = deque.front;
+  const value = front[front.length - 1] as number;
+  if (editor.frontOwned) {
+    front.pop();
+  } else {
+    deque.front = front.slice(0, -1);
+    editor.frontOwned = true;
+  }
+  return value;
 }
 
 function ownMiddle(editor: DequeEditor, deque: OpenDeque): Chunk[] {
@@ -160,7 +217,7 @@ export function dequeEditPushFront(editor: DequeEditor, value: number): void {
     deque.front = [value];
     editor.frontOwned = true;
   } else {
-    ownFront(editor, deque).unshift(value);
+    unshiftFront(editor, deque, value);
   }
   deque.length++;
 }
@@ -173,7 +230,7 @@ export function dequeEditPushBack(editor: DequeEditor, value: number): void {
     deque.back = [value];
     editor.backOwned = true;
   } else {
-    ownBack(editor, deque).push(value);
+    pushBackChunk(editor, deque, value);
   }
   deque.length++;
 }
@@ -183,14 +240,14 @@ export function dequeEditPopFront(editor: DequeEditor): number | undefined {
   const deque = open(editor);
   if (deque.length === 0) return undefined;
   deque.length--;
-  if (deque.front.length > 0) return ownFront(editor, deque).shift();
+  if (deque.front.length > 0) return shiftFront(editor, deque);
   if (deque.middle.length > 0) {
     // The first middle chunk becomes the front: shared until written, so not owned.
     deque.front = ownMiddle(editor, deque).shift() as number[];
     editor.frontOwned = false;
-    return ownFront(editor, deque).shift();
+    return shiftFront(editor, deque);
   }
-  return ownBack(editor, deque).shift();
+  return shiftBack(editor, deque);
 }
 
 /** Removes and returns the back entry (undefined, and no change, when empty). */
@@ -198,13 +255,13 @@ export function dequeEditPopBack(editor: DequeEditor): number | undefined {
   const deque = open(editor);
   if (deque.length === 0) return undefined;
   deque.length--;
-  if (deque.back.length > 0) return ownBack(editor, deque).pop();
+  if (deque.back.length > 0) return popBackChunk(editor, deque);
   if (deque.middle.length > 0) {
     deque.back = ownMiddle(editor, deque).pop() as number[];
     editor.backOwned = false;
-    return ownBack(editor, deque).pop();
+    return popBackChunk(editor, deque);
   }
-  return ownFront(editor, deque).pop();
+  return popFrontChunk(editor, deque);
 }
 
 /** Ends the session and returns the finished version. */
