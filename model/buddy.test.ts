@@ -17,37 +17,18 @@ import {
   splitLargeBuddy,
 } from "./buddy.js";
 import type { EventSink } from "./events.js";
-import { MIGRATE_TYPES, type Migratetype } from "./migratetype.js";
+import type { Migratetype } from "./migratetype.js";
 import { bootZone } from "./page-alloc.js";
-import { listIds } from "./persistent/linked-list.js";
 import { H, M, R, SMALL_TEST_ZONE, U, withFree } from "./test-support/small-zone.js";
+import { freeListPfns as ids, nonEmptyFreeLists as lists } from "./test-support/zone-lists.js";
 import {
   changePageblockRange,
   emptyZone,
-  freeList,
   getPfnblockMigratetype,
   nrPageblocks,
   setPageblockMigratetype,
   type ZoneState,
 } from "./zone.js";
-
-/** Put a free block on a list (head or tail) with the accounting __free_one_page would have done. */
-
-function ids(zone: ZoneState, order: number, mt: Migratetype): number[] {
-  return listIds(zone.freeBlocks, freeList(zone, order, mt));
-}
-
-/** Every non-empty free list as "order/mt: pfns", for whole-state comparisons. */
-function lists(zone: ZoneState): Record<string, number[]> {
-  const out: Record<string, number[]> = {};
-  for (let order = 0; order <= zone.config.maxPageOrder; order++) {
-    for (let mt = 0; mt < MIGRATE_TYPES; mt++) {
-      const l = ids(zone, order, mt as Migratetype);
-      if (l.length > 0) out[`${order}/${mt}`] = l;
-    }
-  }
-  return out;
-}
 
 function pbTypes(zone: ZoneState, first: number, count: number): Migratetype[] {
   return Array.from({ length: count }, (_, i) =>

@@ -17,26 +17,11 @@ import {
   rmqueueSteal,
   shouldTryClaimBlock,
 } from "./fallback.js";
-import { MIGRATE_HIGHATOMIC, MIGRATE_TYPES, type Migratetype } from "./migratetype.js";
+import { MIGRATE_HIGHATOMIC, type Migratetype } from "./migratetype.js";
 import { bootZone } from "./page-alloc.js";
-import { listIds } from "./persistent/linked-list.js";
 import { M, R, SMALL_TEST_ZONE, U, withFree } from "./test-support/small-zone.js";
-import { emptyZone, freeList, getPfnblockMigratetype, setPageblockMigratetype, type ZoneState } from "./zone.js";
-
-function ids(zone: ZoneState, order: number, mt: Migratetype): number[] {
-  return listIds(zone.freeBlocks, freeList(zone, order, mt));
-}
-
-function lists(zone: ZoneState): Record<string, number[]> {
-  const out: Record<string, number[]> = {};
-  for (let order = 0; order <= zone.config.maxPageOrder; order++) {
-    for (let mt = 0; mt < MIGRATE_TYPES; mt++) {
-      const l = ids(zone, order, mt as Migratetype);
-      if (l.length > 0) out[`${order}/${mt}`] = l;
-    }
-  }
-  return out;
-}
+import { freeListPfns as ids, nonEmptyFreeLists as lists } from "./test-support/zone-lists.js";
+import { emptyZone, getPfnblockMigratetype, setPageblockMigratetype, type ZoneState } from "./zone.js";
 
 /** PageLRU() pages per pageblock start pfn; everything else allocated counts as non-movable. */
 function movable(perPageblock: Record<number, number>): PageProbe {

@@ -18,7 +18,7 @@ import {
 } from "./alloc-flags.js";
 import type { EventSink } from "./events.js";
 import type { PageProbe } from "./fallback.js";
-import { MIGRATE_TYPES, type Migratetype } from "./migratetype.js";
+import type { Migratetype } from "./migratetype.js";
 import {
   bootZone,
   type FreelistRequest,
@@ -29,13 +29,11 @@ import {
   unreserveHighatomicPageblock,
 } from "./page-alloc.js";
 import { orderToPindex } from "./pcp-index.js";
-import { dequeToArray } from "./persistent/chunked-deque.js";
-import { listIds } from "./persistent/linked-list.js";
 import { H, M, NO_MOVABLE_PAGES, SMALL_TEST_ZONE, U, withFree } from "./test-support/small-zone.js";
+import { freeListPfns as ids, nonEmptyFreeLists as lists, pcpListPfns as pcpIds } from "./test-support/zone-lists.js";
 import {
   changePageblockRange,
   emptyZone,
-  freeList,
   getPfnblockMigratetype,
   setPageblockMigratetype,
   type ZoneState,
@@ -43,30 +41,10 @@ import {
 
 const NONE = NO_MOVABLE_PAGES;
 
-function ids(zone: ZoneState, order: number, mt: Migratetype): number[] {
-  return listIds(zone.freeBlocks, freeList(zone, order, mt));
-}
-
-function lists(zone: ZoneState): Record<string, number[]> {
-  const out: Record<string, number[]> = {};
-  for (let order = 0; order <= zone.config.maxPageOrder; order++) {
-    for (let mt = 0; mt < MIGRATE_TYPES; mt++) {
-      const l = ids(zone, order, mt as Migratetype);
-      if (l.length > 0) out[`${order}/${mt}`] = l;
-    }
-  }
-  return out;
-}
-
 const mtOf = (zone: ZoneState, pfn: number) => getPfnblockMigratetype(zone, pfn);
 
 function req(order: number, migratetype: Migratetype, allocFlags: number, probe: PageProbe = NONE): FreelistRequest {
   return { order, migratetype, allocFlags, cpu: 0, probe };
-}
-
-function pcpIds(zone: ZoneState, pindex: number, cpu = 0): number[] {
-  const list = zone.pcp[cpu]?.lists[pindex];
-  return list === undefined ? [] : dequeToArray(list);
 }
 
 describe("reserve_highatomic_pageblock()", () => {

@@ -12,7 +12,6 @@
 import { describe, expect, it } from "vitest";
 import { accountFreepages, addToFreeList } from "./buddy.js";
 import type { EventSink, TraceEvent } from "./events.js";
-import { MIGRATE_TYPES, type Migratetype } from "./migratetype.js";
 import { bootZone } from "./page-alloc.js";
 import {
   drainAllPages,
@@ -24,10 +23,9 @@ import {
   rmqueuePcplist,
 } from "./pcp.js";
 import { NR_LOWORDER_PCP_LISTS, orderToPindex, pcpAllowedOrder, pindexToOrder } from "./pcp-index.js";
-import { dequeToArray } from "./persistent/chunked-deque.js";
-import { listIds } from "./persistent/linked-list.js";
 import { H, M, NO_MOVABLE_PAGES, SMALL_TEST_ZONE, U } from "./test-support/small-zone.js";
-import { emptyZone, freeList, type PerCpuPages, setPageblockMigratetype, type ZoneState } from "./zone.js";
+import { nonEmptyFreeLists as lists, pcpListPfns as pcpIds } from "./test-support/zone-lists.js";
+import { emptyZone, type PerCpuPages, setPageblockMigratetype, type ZoneState } from "./zone.js";
 import { buildZoneConfig } from "./zone-config.js";
 
 const NONE = NO_MOVABLE_PAGES;
@@ -38,26 +36,10 @@ function pcpOf(zone: ZoneState, cpu = 0): PerCpuPages {
   return pcp;
 }
 
-function pcpIds(zone: ZoneState, pindex: number, cpu = 0): number[] {
-  const list = pcpOf(zone, cpu).lists[pindex];
-  return list === undefined ? [] : dequeToArray(list);
-}
-
 function withPcp(zone: ZoneState, cpu: number, update: Partial<PerCpuPages>): ZoneState {
   const pcp = zone.pcp.slice();
   pcp[cpu] = { ...pcpOf(zone, cpu), ...update };
   return { ...zone, pcp };
-}
-
-function lists(zone: ZoneState): Record<string, number[]> {
-  const out: Record<string, number[]> = {};
-  for (let order = 0; order <= zone.config.maxPageOrder; order++) {
-    for (let mt = 0; mt < MIGRATE_TYPES; mt++) {
-      const l = listIds(zone.freeBlocks, freeList(zone, order, mt as Migratetype));
-      if (l.length > 0) out[`${order}/${mt}`] = l;
-    }
-  }
-  return out;
 }
 
 function freeAll(zone: ZoneState, pfns: readonly number[], order = 0, cpu = 0, events: EventSink = []): ZoneState {
