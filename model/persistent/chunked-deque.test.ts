@@ -9,15 +9,54 @@ import {
   dequeEditPopFront,
   dequeEditPushBack,
   dequeEditPushFront,
-  dequeFromArray,
   dequeFront,
-  dequePopBack,
-  dequePopFront,
-  dequePushBack,
-  dequePushFront,
   dequeToArray,
   EMPTY_DEQUE,
 } from "./chunked-deque.js";
+
+/*
+ * One-operation versions of the session functions, and a builder. The model itself always
+ * works inside a session (a ZoneDraft); these let the tests check every single step in
+ * isolation, with each version frozen before the next.
+ */
+
+/** chunked-deque.ts CHUNK: entries per chunk. */
+const CHUNK = 32;
+
+/** Builds a deque holding `values` front to back (fresh chunks, nothing shared). */
+function dequeFromArray(values: readonly number[]): Deque {
+  const middle: number[][] = [];
+  for (let i = 0; i < values.length; i += CHUNK) middle.push(values.slice(i, i + CHUNK));
+  return { front: [], middle, back: [], length: values.length };
+}
+
+function dequePushFront(deque: Deque, value: number): Deque {
+  const editor = dequeEdit(deque);
+  dequeEditPushFront(editor, value);
+  return dequeEditDone(editor);
+}
+
+function dequePushBack(deque: Deque, value: number): Deque {
+  const editor = dequeEdit(deque);
+  dequeEditPushBack(editor, value);
+  return dequeEditDone(editor);
+}
+
+/** The deque without its front entry (the same deque when empty). */
+function dequePopFront(deque: Deque): Deque {
+  if (deque.length === 0) return deque;
+  const editor = dequeEdit(deque);
+  dequeEditPopFront(editor);
+  return dequeEditDone(editor);
+}
+
+/** The deque without its back entry (the same deque when empty). */
+function dequePopBack(deque: Deque): Deque {
+  if (deque.length === 0) return deque;
+  const editor = dequeEdit(deque);
+  dequeEditPopBack(editor);
+  return dequeEditDone(editor);
+}
 
 type Cmd =
   | { readonly kind: "pushFront" | "pushBack"; readonly value: number }

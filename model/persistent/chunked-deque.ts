@@ -75,13 +75,6 @@ export function dequeToArray(deque: Deque): number[] {
   return out;
 }
 
-/** Builds a deque holding `values` front to back (fresh chunks, nothing shared). */
-export function dequeFromArray(values: readonly number[]): Deque {
-  const middle: number[][] = [];
-  for (let i = 0; i < values.length; i += CHUNK) middle.push(values.slice(i, i + CHUNK));
-  return { front: NO_ENTRIES, middle, back: NO_ENTRIES, length: values.length };
-}
-
 /**
  * An edit session over one deque.
  *
@@ -269,36 +262,4 @@ export function dequeEditDone(editor: DequeEditor): Deque {
   open(editor);
   editor.open = false;
   return editor.deque;
-}
-
-/*
- * The same operations as pure functions: one-operation sessions, for callers outside a draft.
- */
-
-export function dequePushFront(deque: Deque, value: number): Deque {
-  const editor = dequeEdit(deque);
-  dequeEditPushFront(editor, value);
-  return dequeEditDone(editor);
-}
-
-export function dequePushBack(deque: Deque, value: number): Deque {
-  const editor = dequeEdit(deque);
-  dequeEditPushBack(editor, value);
-  return dequeEditDone(editor);
-}
-
-/** The deque without its front entry (the same deque when empty). */
-export function dequePopFront(deque: Deque): Deque {
-  if (deque.length === 0) return deque;
-  const editor = dequeEdit(deque);
-  dequeEditPopFront(editor);
-  return dequeEditDone(editor);
-}
-
-/** The deque without its back entry (the same deque when empty). */
-export function dequePopBack(deque: Deque): Deque {
-  if (deque.length === 0) return deque;
-  const editor = dequeEdit(deque);
-  dequeEditPopBack(editor);
-  return dequeEditDone(editor);
 }
