@@ -42,7 +42,14 @@ import { freePages } from "./page-alloc.js";
 /** Compaction's own frees (migrated-away folios, unused targets) free nothing new. */
 const BY_COMPACTION = true;
 
-import { type Allocation, isMovableUse, moveAllocation, type PageOwners } from "./page-owner.js";
+import {
+  type Allocation,
+  allocationAt,
+  forEachAllocationInRange,
+  isMovableUse,
+  moveAllocation,
+  type PageOwners,
+} from "./page-owner.js";
 import { drainPagesZone } from "./pcp.js";
 import { sparseForEachInRange, sparseGet, sparseSet } from "./persistent/sparse-array.js";
 import { zoneWatermarkOk } from "./watermark.js";
@@ -153,9 +160,7 @@ function resetCachedPositions(zone: ZoneState): ZoneState {
 function coveringAllocation(zone: ZoneState, owners: PageOwners, pfn: number): Allocation | undefined {
   for (let order = 0; order <= zone.config.maxPageOrder; order++) {
     const head = pfn & ~((1 << order) - 1);
-    const handle = sparseGet(owners.byPfn, head);
-    if (handle === undefined) continue;
-    const alloc = sparseGet(owners.byHandle, handle);
+    const alloc = allocationAt(owners, head);
     if (alloc !== undefined && alloc.pfn + (1 << alloc.order) > pfn) return alloc;
   }
   return undefined;
@@ -246,10 +251,8 @@ function itemsInRange(zone: ZoneState, owners: PageOwners, start: number, end: n
     items.push({ kind: "free", pfn, order: block.order });
     return true;
   });
-  sparseForEachInRange(owners.byPfn, start, end, (pfn, handle) => {
-    const alloc = sparseGet(owners.byHandle, handle);
-    if (alloc !== undefined) items.push({ kind: "alloc", pfn, order: alloc.order, alloc });
-    return true;
+  forEachAllocationInRange(owners, start, end, (alloc, pfn) => {
+    items.push({ kind: "alloc", pfn, order: alloc.order, alloc });
   });
   return items.sort((a, b) => a.pfn - b.pfn);
 }

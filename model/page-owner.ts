@@ -1,8 +1,9 @@
 /**
  * Who owns each allocated block: the model's struct page for allocated memory, and its
  * mm/page_owner.c. Handles are stable names for allocations (a migrated folio keeps its
- * handle while its pfn changes); `byPfn` answers "what is at this pfn" for compaction and
- * for prep_move_freepages_block().
+ * handle while its pfn changes). What is at a pfn (for compaction and for
+ * prep_move_freepages_block()) comes from `handleAt()`, which reads an index derived from the
+ * handle table (pfn-index.ts).
  */
 
 import type { PageProbe } from "./fallback.js";
@@ -10,12 +11,12 @@ import { MIGRATE_MOVABLE, type Migratetype } from "./migratetype.js";
 import { EMPTY_LIST, type Linked, type ListHead, listAddHead, listDelete, listIds } from "./persistent/linked-list.js";
 import {
   emptyGrowingSparseArray,
-  emptySparseArray,
   type SparseArray,
   sparseForEachInRange,
   sparseGet,
   sparseSet,
 } from "./persistent/sparse-array.js";
+import { indexedHandle, pfnIndex } from "./pfn-index.js";
 
 /**
  * What an allocated block is used for. It decides what compaction and reclaim can do with it:
@@ -39,8 +40,8 @@ export interface Allocation {
 
 export interface PageOwners {
   readonly byHandle: SparseArray<Allocation>;
-  /** Head pfn -> handle. */
-  readonly byPfn: SparseArray<number>;
+  /** The zone's size: the pfns the reverse map (pfn-index.ts) covers. */
+  readonly nrPages: number;
   readonly nextHandle: number;
   /**
    * The file LRU (one list: no active/inactive split, no refaults): page-cache folios by
@@ -65,18 +66,18 @@ const HANDLE_CAPACITY = 1 << 30;
  */
 function makeOwners(
   byHandle: SparseArray<Allocation>,
-  byPfn: SparseArray<number>,
+  nrPages: number,
   nextHandle: number,
   lruNodes: SparseArray<Linked>,
   lru: ListHead,
 ): PageOwners {
-  return { byHandle, byPfn, nextHandle, lruNodes, lru };
+  return { byHandle, nrPages, nextHandle, lruNodes, lru };
 }
 
 export function emptyPageOwners(nrPages: number): PageOwners {
   return makeOwners(
     emptyGrowingSparseArray(HANDLE_CAPACITY),
-    emptySparseArray(nrPages),
+    nrPages,
     1,
     emptyGrowingSparseArray(HANDLE_CAPACITY),
     EMPTY_LIST,
@@ -113,13 +114,12 @@ export function recordAllocation(
 ): { owners: PageOwners; handle: number } {
   const handle = owners.nextHandle;
   const byHandle = sparseSet(owners.byHandle, handle, withHandle(alloc, handle));
-  const byPfn = sparseSet(owners.byPfn, alloc.pfn, handle);
   // folio_add_lru(): new page cache goes on the LRU's head.
   if (isFileLru(alloc.use)) {
     const update = listAddHead(owners.lruNodes, owners.lru, handle, { prev: -1, next: -1 });
-    return { owners: makeOwners(byHandle, byPfn, handle + 1, update.nodes, update.list), handle };
+    return { owners: makeOwners(byHandle, owners.nrPages, handle + 1, update.nodes, update.list), handle };
   }
-  return { owners: makeOwners(byHandle, byPfn, handle + 1, owners.lruNodes, owners.lru), handle };
+  return { owners: makeOwners(byHandle, owners.nrPages, handle + 1, owners.lruNodes, owners.lru), handle };
 }
 
 /** Marks page cache dirty (a write) or clean (writeback done). */
@@ -128,7 +128,7 @@ export function setDirty(owners: PageOwners, handle: number, dirty: boolean): Pa
   if (alloc === undefined) throw new Error(`no allocation with handle ${handle}`);
   if ((alloc.dirty ?? false) === dirty) return owners;
   const byHandle = sparseSet(owners.byHandle, handle, { ...alloc, dirty });
-  return makeOwners(byHandle, owners.byPfn, owners.nextHandle, owners.lruNodes, owners.lru);
+  return makeOwners(byHandle, owners.nrPages, owners.nextHandle, owners.lruNodes, owners.lru);
 }
 
 /** The file LRU from oldest to newest, as reclaim scans it. */
@@ -140,8 +140,13 @@ export function getAllocation(owners: PageOwners, handle: number): Allocation | 
   return sparseGet(owners.byHandle, handle);
 }
 
+/** The handle of the allocation whose head is at `pfn`, if any. */
+export function handleAt(owners: PageOwners, pfn: number): number | undefined {
+  return indexedHandle(pfnIndex(owners.byHandle, owners.nrPages), pfn);
+}
+
 export function allocationAt(owners: PageOwners, pfn: number): Allocation | undefined {
-  const handle = sparseGet(owners.byPfn, pfn);
+  const handle = handleAt(owners, pfn);
   return handle === undefined ? undefined : sparseGet(owners.byHandle, handle);
 }
 
@@ -149,12 +154,11 @@ export function releaseAllocation(owners: PageOwners, handle: number): PageOwner
   const alloc = sparseGet(owners.byHandle, handle);
   if (alloc === undefined) throw new Error(`no allocation with handle ${handle}`);
   const byHandle = sparseSet(owners.byHandle, handle, undefined);
-  const byPfn = sparseSet(owners.byPfn, alloc.pfn, undefined);
   if (sparseGet(owners.lruNodes, handle) !== undefined) {
     const update = listDelete(owners.lruNodes, owners.lru, handle);
-    return makeOwners(byHandle, byPfn, owners.nextHandle, update.nodes, update.list);
+    return makeOwners(byHandle, owners.nrPages, owners.nextHandle, update.nodes, update.list);
   }
-  return makeOwners(byHandle, byPfn, owners.nextHandle, owners.lruNodes, owners.lru);
+  return makeOwners(byHandle, owners.nrPages, owners.nextHandle, owners.lruNodes, owners.lru);
 }
 
 /** The folio moved (migration): same handle, new pfn. */
@@ -163,7 +167,7 @@ export function moveAllocation(owners: PageOwners, handle: number, newPfn: numbe
   if (alloc === undefined) throw new Error(`no allocation with handle ${handle}`);
   return makeOwners(
     sparseSet(owners.byHandle, handle, { ...alloc, pfn: newPfn }),
-    sparseSet(sparseSet(owners.byPfn, alloc.pfn, undefined), newPfn, handle),
+    owners.nrPages,
     owners.nextHandle,
     owners.lruNodes,
     owners.lru,
@@ -174,14 +178,15 @@ export function forEachAllocationInRange(
   owners: PageOwners,
   start: number,
   end: number,
-  fn: (a: Allocation) => void,
+  fn: (a: Allocation, headPfn: number) => void,
 ): void {
   // A block starting before `start` may reach into the range; blocks are aligned to their order,
   // so only heads at or after the aligned-down start of the largest block could. Callers ask
   // about whole pageblocks, which no allocation below pageblock order straddles.
-  sparseForEachInRange(owners.byPfn, start, end, (_pfn, handle) => {
-    const alloc = sparseGet(owners.byHandle, handle);
-    if (alloc !== undefined) fn(alloc);
+  const index = pfnIndex(owners.byHandle, owners.nrPages);
+  sparseForEachInRange(index, start, end, (pfn) => {
+    const alloc = sparseGet(owners.byHandle, indexedHandle(index, pfn) as number);
+    if (alloc !== undefined) fn(alloc, pfn);
     return true;
   });
 }

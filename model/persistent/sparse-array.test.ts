@@ -5,6 +5,7 @@ import {
   emptySparseArray,
   type SparseArray,
   sparseDelete,
+  sparseDiff,
   sparseEdit,
   sparseEditDone,
   sparseEditRemove,
@@ -106,6 +107,99 @@ describe("SparseArray against a plain Map", () => {
       }),
       { numRuns: 100 },
     );
+  });
+});
+
+describe("sparseDiff", () => {
+  /** Applies `cmds` (sets and deletes; ranges ignored) to `array`, each set making a new version. */
+  function apply(array: SparseArray<number>, cmds: readonly Cmd[]): SparseArray<number> {
+    let a = array;
+    for (const cmd of cmds) {
+      if (cmd.kind === "set") a = sparseSet(a, cmd.index, cmd.value);
+      else if (cmd.kind === "delete") a = sparseDelete(a, cmd.index);
+    }
+    return a;
+  }
+
+  /** Every index whose entries differ, from the entry lists: what sparseDiff must report. */
+  function expectedDiff(
+    a: SparseArray<number>,
+    b: SparseArray<number>,
+  ): [number, number | undefined, number | undefined][] {
+    const before = new Map(sparseEntries(a));
+    const after = new Map(sparseEntries(b));
+    const indices = [...new Set([...before.keys(), ...after.keys()])].sort((x, y) => x - y);
+    return indices.filter((i) => before.get(i) !== after.get(i)).map((i) => [i, before.get(i), after.get(i)]);
+  }
+
+  function diff(a: SparseArray<number>, b: SparseArray<number>) {
+    const seen: [number, number | undefined, number | undefined][] = [];
+    sparseDiff(a, b, (i, x, y) => seen.push([i, x, y]));
+    return seen;
+  }
+
+  it("reports exactly the entries that differ, in index order, between related and unrelated versions", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(33, 1024, 40_000).chain((c) => fc.tuple(fc.constant(c), commands(c), commands(c), commands(c))),
+        ([capacity, common, left, right]) => {
+          const ancestor = apply(emptySparseArray(capacity), common);
+          const a = apply(ancestor, left);
+          const b = apply(ancestor, right);
+          const unrelated = apply(emptySparseArray(capacity), right);
+          for (const [x, y] of [
+            [ancestor, a],
+            [a, ancestor],
+            [a, b],
+            [a, unrelated],
+            [a, a],
+          ] as const) {
+            expect(diff(x, y)).toEqual(expectedDiff(x, y));
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it("compares growing arrays of different depths", () => {
+    let small = emptyGrowingSparseArray<number>(1 << 30);
+    small = sparseSet(small, 3, 30);
+    let big = sparseSet(small, 5000, 50);
+    big = sparseDelete(big, 3);
+    expect(big.depth).toBeGreaterThan(small.depth);
+    expect(diff(small, big)).toEqual([
+      [3, 30, undefined],
+      [5000, undefined, 50],
+    ]);
+    expect(diff(big, small)).toEqual([
+      [3, undefined, 30],
+      [5000, 50, undefined],
+    ]);
+  });
+
+  it("does not look inside subtrees the two versions share", () => {
+    let array = emptySparseArray<number>(1 << 20);
+    for (let i = 0; i < 1 << 20; i += 97) array = sparseSet(array, i, i);
+    // 600_000 is under the root's slot 18; slot 0 (pfns 0..32767) stays shared, and is watched.
+    const next = sparseSet(array, 600_000, -1);
+    const root = array.root as readonly unknown[];
+    expect((next.root as readonly unknown[])[0]).toBe(root[0]);
+    let reads = 0;
+    const watched = new Proxy(root[0] as unknown[], {
+      get(target, key, receiver) {
+        reads++;
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    const withWatched = (a: SparseArray<number>): SparseArray<number> => {
+      const copy = (a.root as readonly unknown[]).slice();
+      copy[0] = watched;
+      return { ...a, root: copy };
+    };
+    const seen = diff(withWatched(array), withWatched(next));
+    expect(seen).toEqual([[600_000, undefined, -1]]);
+    expect(reads).toBe(0);
   });
 });
 

@@ -432,6 +432,51 @@ export function sparseForEach<T>(array: SparseArray<T>, fn: (index: number, valu
   sparseForEachInRange(array, 0, array.capacity, fn);
 }
 
+function diffNodes<T>(
+  a: Node | undefined,
+  b: Node | undefined,
+  shift: number,
+  base: number,
+  fn: (index: number, before: T | undefined, after: T | undefined) => void,
+): void {
+  if (a === b) return;
+  for (let slot = 0; slot < WIDTH; slot++) {
+    const x = a?.[slot];
+    const y = b?.[slot];
+    if (x === y) continue;
+    const index = base + slot * 2 ** shift;
+    if (shift === 0) fn(index, x as T | undefined, y as T | undefined);
+    else diffNodes(x as Node | undefined, y as Node | undefined, shift - BITS, index, fn);
+  }
+}
+
+/** `root` seen as a trie of `depth` levels: under single-child roots, as a growing array deepens. */
+function rootAtDepth(array: SparseArray<unknown>, depth: number): Node | undefined {
+  let node = array.root;
+  for (let d = array.depth; d < depth && node !== undefined; d++) {
+    const parent = new Array<unknown>(WIDTH + 1);
+    parent[0] = node;
+    node = parent;
+  }
+  return node;
+}
+
+/**
+ * Calls `fn(index, before, after)` for every index whose entry differs (by identity) between
+ * `a` and `b`, in index order. Subtrees the two versions share are skipped without a look
+ * inside, so comparing a version with a recent ancestor costs about what the sets between
+ * them cost, not the size of the array.
+ */
+export function sparseDiff<T>(
+  a: SparseArray<T>,
+  b: SparseArray<T>,
+  fn: (index: number, before: T | undefined, after: T | undefined) => void,
+): void {
+  if (a.capacity !== b.capacity) throw new RangeError(`capacities differ: ${a.capacity} and ${b.capacity}`);
+  const depth = Math.max(a.depth, b.depth);
+  diffNodes(rootAtDepth(a, depth), rootAtDepth(b, depth), (depth - 1) * BITS, 0, fn);
+}
+
 /**
  * The trie as nested arrays of its slots, without edit-session tags (SparseEditor): for tests
  * that check two versions were built alike (the same nodes, the same pruning, the same depth),
