@@ -11,8 +11,10 @@
  * built last, with the handle table it was built from, and builds the next one by applying the
  * differences between the two tables (`sparseDiff`, which skips every subtree they share) in one
  * edit session. Asked about successive versions of one run, it costs about what the stored
- * index would have cost, but only when something asks. The memo is not part of any state: the
- * index for a table is the same whichever table was indexed before it.
+ * index would have cost, but only when something asks. The memo is the one piece of module
+ * state here, and it stays within DESIGN.md's pure core: it is not part of any model state, it
+ * never changes an input, and the index for a table is the same whichever table was indexed
+ * before it (pfn-index.test.ts checks that on a tree of versions queried in random order).
  *
  * A model with a planted fault can hand one head pfn to two live allocations. The index then
  * keeps every handle there (the entry becomes a sorted list), so that which one it reports does
