@@ -16,7 +16,7 @@ import {
   sparseGet,
   sparseSet,
 } from "./persistent/sparse-array.js";
-import { indexedHandle, pfnIndex } from "./pfn-index.js";
+import { indexedHandle, newestHandle, pfnIndex } from "./pfn-index.js";
 
 /**
  * What an allocated block is used for. It decides what compaction and reclaim can do with it:
@@ -184,8 +184,8 @@ export function forEachAllocationInRange(
   // so only heads at or after the aligned-down start of the largest block could. Callers ask
   // about whole pageblocks, which no allocation below pageblock order straddles.
   const index = pfnIndex(owners.byHandle, owners.nrPages);
-  sparseForEachInRange(index, start, end, (pfn) => {
-    const alloc = sparseGet(owners.byHandle, indexedHandle(index, pfn) as number);
+  sparseForEachInRange(index, start, end, (pfn, entry) => {
+    const alloc = sparseGet(owners.byHandle, newestHandle(entry));
     if (alloc !== undefined) fn(alloc, pfn);
     return true;
   });

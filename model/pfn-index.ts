@@ -83,9 +83,13 @@ export function pfnIndex(byHandle: SparseArray<Allocation>, nrPages: number): Pf
   return index;
 }
 
-/** The handle whose allocation has its head at `pfn`: the newest, if the pfn was claimed twice. */
+/** The handle an entry reports: the newest, if the pfn was claimed twice. */
+export function newestHandle(entry: PfnIndexEntry): number {
+  return typeof entry === "number" ? entry : (entry[entry.length - 1] as number);
+}
+
+/** The handle whose allocation has its head at `pfn`, if any. */
 export function indexedHandle(index: PfnIndex, pfn: number): number | undefined {
   const entry = sparseGet(index, pfn);
-  if (entry === undefined || typeof entry === "number") return entry;
-  return entry[entry.length - 1];
+  return entry === undefined ? undefined : newestHandle(entry);
 }

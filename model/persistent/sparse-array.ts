@@ -450,17 +450,6 @@ function diffNodes<T>(
   }
 }
 
-/** `root` seen as a trie of `depth` levels: under single-child roots, as a growing array deepens. */
-function rootAtDepth(array: SparseArray<unknown>, depth: number): Node | undefined {
-  let node = array.root;
-  for (let d = array.depth; d < depth && node !== undefined; d++) {
-    const parent = new Array<unknown>(WIDTH + 1);
-    parent[0] = node;
-    node = parent;
-  }
-  return node;
-}
-
 /**
  * Calls `fn(index, before, after)` for every index whose entry differs (by identity) between
  * `a` and `b`, in index order. Subtrees the two versions share are skipped without a look
@@ -474,7 +463,10 @@ export function sparseDiff<T>(
 ): void {
   if (a.capacity !== b.capacity) throw new RangeError(`capacities differ: ${a.capacity} and ${b.capacity}`);
   const depth = Math.max(a.depth, b.depth);
-  diffNodes(rootAtDepth(a, depth), rootAtDepth(b, depth), (depth - 1) * BITS, 0, fn);
+  // A growing array shallower than the other is seen under single-child roots, as it would deepen.
+  const rootA = deepen(a.root, depth - a.depth, NOT_OWNED);
+  const rootB = deepen(b.root, depth - b.depth, NOT_OWNED);
+  diffNodes(rootA, rootB, (depth - 1) * BITS, 0, fn);
 }
 
 /**
