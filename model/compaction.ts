@@ -277,6 +277,11 @@ function isolateMigratepagesBlock(
   const start = lowPfn;
   const order = cc.request.order;
   const skipOnFailure = cc.request.direct && cc.request.mode === "MIGRATE_ASYNC";
+  // valid_page: set when the scan meets a pageblock-aligned pfn, which (the range ending at the
+  // block's end) only a call starting at the block's first page does. A call that resumes the
+  // block after COMPACT_CLUSTER_MAX pages has none, so it neither tests and sets the skip bit
+  // (the first call of the block set it) nor marks the block skipped at the end.
+  const validPage = lowPfn === pageblockStart(zone, lowPfn);
   const subBlockEnd = (pfn: number) => (pfn | ((1 << order) - 1)) + 1;
   let nextSkipPfn = skipOnFailure ? subBlockEnd(lowPfn) : 0;
   let nrScanned = 0;
@@ -286,7 +291,6 @@ function isolateMigratepagesBlock(
   const items = itemsInRange(zone, state.owners, lowPfn, endPfn);
   let index = 0;
   let pfn = lowPfn;
-  let aborted = false;
   while (pfn < endPfn) {
     if (skipOnFailure && pfn >= nextSkipPfn) {
       // The previous order-aligned block was isolated without failure: migrate it now.
@@ -304,15 +308,14 @@ function isolateMigratepagesBlock(
       continue;
     }
     if (here?.kind === "alloc" && isMovableUse(here.alloc.use)) {
-      if (!skipUpdated) {
+      if (!skipUpdated && validPage) {
         // test_and_set_skip(): claim the block; if it was already marked, another pass owns it.
         skipUpdated = true;
         if (!cc.request.ignoreSkipHint) {
-          const wasSkip = isSkip(zone, pfn);
-          zone = setSkip(zone, pfn);
+          const wasSkip = isSkip(zone, start);
+          zone = setSkip(zone, start);
           if (wasSkip && !cc.finishPageblock) {
             pfn = endPfn;
-            aborted = true;
             break;
           }
         }
@@ -350,8 +353,9 @@ function isolateMigratepagesBlock(
     }
   }
   if (pfn > endPfn) pfn = endPfn;
-  if (!aborted && pfn === endPfn && (nrIsolated === 0 || cc.finishPageblock)) {
-    if (!skipUpdated) zone = setSkip(zone, start);
+  // Reached from the loop's end and from isolate_abort alike (an abort leaves low_pfn at the end).
+  if (pfn === endPfn && (nrIsolated === 0 || cc.finishPageblock)) {
+    if (validPage && !skipUpdated) zone = setSkip(zone, start);
     zone = updateCachedMigrate(cc, zone, pfn);
   }
   emit(events, {
