@@ -302,6 +302,39 @@ describe("__free_one_page() merging", () => {
   });
 });
 
+describe("NR_FREE_PAGES_BLOCKS (__add_to_free_list / __del_page_from_free_list, 6.15+)", () => {
+  // The small zone's pageblocks are 8 pages (order 3): only blocks of order >= 3 count.
+  it("counts a free block of pageblock order or more, and nothing smaller", () => {
+    let zone = withFree(emptyZone(SMALL_TEST_ZONE), 0, 3, M);
+    expect(zone.nrFreePagesBlocks).toBe(8);
+    zone = withFree(zone, 64, 5, U);
+    expect(zone.nrFreePagesBlocks).toBe(8 + 32);
+    zone = withFree(zone, 8, 2, M);
+    zone = withFree(zone, 12, 0, M);
+    expect(zone.nrFreePagesBlocks).toBe(8 + 32);
+    expect(zone.nrFreePages).toBe(8 + 32 + 4 + 1);
+  });
+
+  it("follows merging: buddies leave their lists, the merged block joins one", () => {
+    // Freeing pfn 5 merges 4/0, 6/1 and 0/2 into 0/3: a whole pageblock, 8 pages.
+    let zone = withFree(emptyZone(SMALL_TEST_ZONE), 4, 0, M);
+    zone = withFree(zone, 6, 1, M);
+    zone = withFree(zone, 0, 2, M);
+    expect(zone.nrFreePagesBlocks).toBe(0);
+    expect(freeOnePage(zone, 5, 0, M, false).nrFreePagesBlocks).toBe(8);
+  });
+
+  it("follows splitting: taking a pageblock and putting back its upper halves counts none of them", () => {
+    // page_del_and_expand(0, low 0, high 3): 0/3 leaves (-8); 4/2, 2/1, 1/0 are below pageblock order.
+    const zone = withFree(emptyZone(SMALL_TEST_ZONE), 0, 3, M);
+    expect(pageDelAndExpand(zone, 0, 0, 3, M).nrFreePagesBlocks).toBe(0);
+    // From an order-4 block, the upper order-3 half stays counted.
+    const larger = withFree(emptyZone(SMALL_TEST_ZONE), 0, 4, M);
+    expect(larger.nrFreePagesBlocks).toBe(16);
+    expect(pageDelAndExpand(larger, 0, 0, 4, M).nrFreePagesBlocks).toBe(8);
+  });
+});
+
 describe("__free_one_page() list placement", () => {
   it("adds to the tail when buddy_merge_likely(): the order+1 buddy of the would-be parent is free", () => {
     // Free 0/0 with 1 allocated: no merge, buddy_pfn = 1. higher = 1 & 0 = 0; its order-1 buddy

@@ -66,6 +66,14 @@ export function accountFreepagesDraft(draft: ZoneDraft, nrPages: number, mt: Mig
   if (mt === MIGRATE_HIGHATOMIC) zone.nrFreeHighatomic += nrPages;
 }
 
+/**
+ * NR_FREE_PAGES_BLOCKS on a draft: __add_to_free_list() and __del_page_from_free_list() count a
+ * block of pageblock order or more (the model has no MIGRATE_ISOLATE, which they leave out).
+ */
+function accountFreeBlocksDraft(draft: ZoneDraft, order: number, nrPages: number): void {
+  if (order >= draft.zone.config.pageblockOrder) draftFields(draft).nrFreePagesBlocks += nrPages;
+}
+
 /** A free block with new free_list links (an object literal: see linked-list.ts Relinker). */
 function relinkFreeBlock(block: FreeBlock, prev: number, next: number): FreeBlock {
   return { order: block.order, mt: block.mt, prev, next };
@@ -83,6 +91,7 @@ export function addToFreeListDraft(draft: ZoneDraft, pfn: number, order: number,
       ? listEditAddTail(editor, list, pfn, { order, mt, prev: list.tail, next: NIL }, relinkFreeBlock)
       : listEditAddHead(editor, list, pfn, { order, mt, prev: NIL, next: list.head }, relinkFreeBlock),
   );
+  accountFreeBlocksDraft(draft, order, 1 << order);
 }
 
 /** mm/page_alloc.c __add_to_free_list(): set_buddy_order() + list_add / list_add_tail. */
@@ -99,6 +108,8 @@ export function delFromFreeListDraft(draft: ZoneDraft, pfn: number, caller = "__
   const index = freeListIndex(block.order, block.mt);
   const list = draft.zone.freeLists[index] ?? EMPTY_LIST;
   draftSetFreeList(draft, index, listEditDelete(draftFreeBlocks(draft), list, pfn, relinkFreeBlock));
+  if (!hasFault(draft.zone.config, "keep-free-blocks-count"))
+    accountFreeBlocksDraft(draft, block.order, -(1 << block.order));
   return block;
 }
 

@@ -9,7 +9,7 @@ import { type CompactResult, compactGap, SYSCTL_EXTFRAG_THRESHOLD } from "./comp
 import { type EventSink, emit } from "./events.js";
 import { PAGE_ALLOC_COSTLY_ORDER } from "./migratetype.js";
 import { fragmentationIndex } from "./vmstat.js";
-import { zoneWatermarkOk, zoneWatermarkOkWith } from "./watermark.js";
+import { zoneWatermarkOkWith } from "./watermark.js";
 import { wmarkPages, type ZoneState } from "./zone.js";
 
 const WMARK_NAMES = ["min", "low", "high", "promo"] as const;
@@ -52,16 +52,20 @@ export function compactionSuitable(zone: ZoneState, order: number, watermark: nu
 /**
  * mm/compaction.c compaction_suit_allocation_order(): SUCCESS when the allocation would already
  * succeed at the caller's watermark, SKIPPED when compaction is unlikely to help, else CONTINUE.
+ * `kcompactdDefragMode` is the kernel's `kcompactd && defrag_mode` (6.15+): the first check then
+ * counts only pages in whole free pageblocks (NR_FREE_PAGES_BLOCKS); the others never do.
  */
 export function compactionSuitAllocationOrder(
   zone: ZoneState,
   order: number,
   allocFlags: AllocFlags,
   async: boolean,
+  kcompactdDefragMode: boolean,
   events: EventSink,
 ): CompactResult {
   const watermark = wmarkForFlags(zone, allocFlags);
-  if (zoneWatermarkOk(zone, order, watermark, allocFlags)) return "COMPACT_SUCCESS";
+  const freePages = kcompactdDefragMode ? zone.nrFreePagesBlocks : zone.nrFreePages;
+  if (zoneWatermarkOkWith(zone, order, watermark, allocFlags, freePages)) return "COMPACT_SUCCESS";
   // Costly async requests that cannot use CMA need the gap outside CMA pageblocks; with no CMA
   // areas in the model this is the plain free-page check.
   if (order > PAGE_ALLOC_COSTLY_ORDER && async && (allocFlags & ALLOC_CMA) === 0) {

@@ -52,7 +52,7 @@ import {
 } from "./page-owner.js";
 import { drainPagesZone } from "./pcp.js";
 import { sparseForEachInRange, sparseGet, sparseSet } from "./persistent/sparse-array.js";
-import { zoneWatermarkOk } from "./watermark.js";
+import { zoneWatermarkOk, zoneWatermarkOkWith } from "./watermark.js";
 import {
   freeList,
   getPfnblockMigratetype,
@@ -60,6 +60,7 @@ import {
   nrPageblocks,
   pageblockNrPages,
   setPageblockMigratetype,
+  wmarkPages,
   type ZoneCompaction,
   type ZoneState,
 } from "./zone.js";
@@ -80,6 +81,11 @@ export interface CompactRequest {
   readonly ignoreSkipHint: boolean;
   readonly ignoreBlockSuitable: boolean;
   readonly allocFlags: AllocFlags;
+  /**
+   * vm.defrag_mode (6.15+), which only kcompactd's runs consult: they then work until the high
+   * watermark is met in whole free pageblocks. Default false.
+   */
+  readonly defragMode?: boolean;
   /** The CPU doing the work: its pcp list takes the migrated-away pages, and is drained. */
   readonly cpu: number;
 }
@@ -541,9 +547,16 @@ function migratePages(cc: CompactControl, state: CompactionState, capc: CaptureC
   return { state: { zone, owners }, outOfTargets, failed };
 }
 
+/** The kernel's `defrag_mode && !cc->direct_compaction`: kcompactd under vm.defrag_mode. */
+function kcompactdInDefragMode(request: CompactRequest): boolean {
+  return request.defragMode === true && !request.direct;
+}
+
 /**
  * mm/compaction.c __compact_finished(): done when the scanners meet, or (at a pageblock
  * boundary) when a free block of the order exists on the request's list or could be claimed.
+ * kcompactd under defrag_mode instead needs the high watermark met in whole free pageblocks:
+ * those can be claimed without polluting, so no fallback check is needed.
  */
 function compactFinished(
   cc: CompactControl,
@@ -560,6 +573,15 @@ function compactFinished(
   } else if ((cc.migratePfn & (pageblockNrPages(next.config) - 1)) !== 0) {
     // Always finish the pageblock being scanned, so fewer fallbacks are needed later.
     return { zone: next, ret: "COMPACT_CONTINUE" };
+  } else if (kcompactdInDefragMode(cc.request)) {
+    const met = zoneWatermarkOkWith(
+      next,
+      cc.request.order,
+      wmarkPages(next, "high"),
+      cc.request.allocFlags,
+      next.nrFreePagesBlocks,
+    );
+    ret = met ? "COMPACT_SUCCESS" : "COMPACT_CONTINUE";
   } else {
     ret = "COMPACT_NO_SUITABLE_PAGE";
     for (let order = cc.request.order; order <= next.config.maxPageOrder; order++) {
@@ -586,7 +608,14 @@ export function compactZone(
   let zone = state.zone;
   let owners = state.owners;
   const async = request.mode === "MIGRATE_ASYNC";
-  const suit = compactionSuitAllocationOrder(zone, request.order, request.allocFlags, async, events);
+  const suit = compactionSuitAllocationOrder(
+    zone,
+    request.order,
+    request.allocFlags,
+    async,
+    kcompactdInDefragMode(request),
+    events,
+  );
   if (suit !== "COMPACT_CONTINUE") return { state, status: suit, captured: undefined, stats: NO_STATS };
   // Clear the skip bits if compaction was deferred to the maximum and is retried now.
   if (compactionRestarting(zone, request.order)) zone = resetIsolationSuitable(zone, owners);

@@ -11,6 +11,8 @@ export const PLANTED_FAULTS = {
   "skip-merge": "__free_one_page() stops merging above order 0",
   "wrong-buddy-pfn": "__find_buddy_pfn() returns pfn + (1 << order) instead of pfn ^ (1 << order)",
   "double-count-free": "account_freepages() adds a freed block to NR_FREE_PAGES twice",
+  "keep-free-blocks-count":
+    "__del_page_from_free_list() leaves a block of pageblock order or more in NR_FREE_PAGES_BLOCKS",
   "lose-expand-remainder": "expand() forgets to put the smallest split-off half back on a free list",
   "free-wrong-pfn": "__free_pages() hands back a block starting one page past the one allocated",
   "claim-keeps-pageblock-type":

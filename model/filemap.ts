@@ -205,7 +205,7 @@ function filemapGetFolio<S extends WithPageCache>(
         handle = recorded.handle;
       }
       if (handle === undefined && order === minOrder + 1 && range.wakeKcompactdForStartOrder && startOrder > minOrder) {
-        next = { ...next, ...wakeupKcompactd(next, startOrder, ctx.events).state };
+        next = { ...next, ...wakeupKcompactd(next, startOrder, ctx.kernel.defragMode, ctx.events).state };
       }
     } else {
       const result = allocateBlock(next, order, gfp, "pagecache", ctx, { dirty: true });

@@ -5,7 +5,7 @@
  * compaction. Proactive compaction (the 500 ms fragmentation-score timer) is not modelled.
  */
 
-import { ALLOC_WMARK_MIN } from "./alloc-flags.js";
+import { ALLOC_WMARK_HIGH, ALLOC_WMARK_MIN, type AllocFlags } from "./alloc-flags.js";
 import { type CompactionState, compactZone } from "./compaction.js";
 import { compactionDeferReset, compactionDeferred, deferCompaction } from "./compaction-defer.js";
 import { compactionSuitAllocationOrder } from "./compaction-suitable.js";
@@ -19,9 +19,23 @@ export interface BackgroundState extends CompactionState {
   readonly node: NodeState;
 }
 
-/** mm/compaction.c kcompactd_node_suitable(): would compaction at this order run in some zone? */
-function kcompactdNodeSuitable(zone: ZoneState, order: number, events: EventSink): boolean {
-  return compactionSuitAllocationOrder(zone, order, ALLOC_WMARK_MIN, false, events) === "COMPACT_CONTINUE";
+/**
+ * kcompactd's watermark: the min watermark, or under vm.defrag_mode (6.15+, with the fix that
+ * made it conditional) the high one, which it must then meet in whole free pageblocks.
+ */
+function kcompactdAllocFlags(defragMode: boolean): AllocFlags {
+  return defragMode ? ALLOC_WMARK_HIGH : ALLOC_WMARK_MIN;
+}
+
+/**
+ * mm/compaction.c kcompactd_node_suitable(): would compaction at this order run in the zone?
+ * kcompactd_do_work() asks the same before it compacts. Both call
+ * compaction_suit_allocation_order() with kcompactd = true: under defrag_mode its "would already
+ * succeed" check counts NR_FREE_PAGES_BLOCKS.
+ */
+function kcompactdNodeSuitable(zone: ZoneState, order: number, defragMode: boolean, events: EventSink): boolean {
+  const allocFlags = kcompactdAllocFlags(defragMode);
+  return compactionSuitAllocationOrder(zone, order, allocFlags, false, defragMode, events) === "COMPACT_CONTINUE";
 }
 
 /**
@@ -31,6 +45,7 @@ function kcompactdNodeSuitable(zone: ZoneState, order: number, events: EventSink
 export function wakeupKcompactd(
   state: BackgroundState,
   order: number,
+  defragMode: boolean,
   events: EventSink,
 ): { state: BackgroundState; woken: boolean } {
   if (order === 0) return { state, woken: false };
@@ -40,7 +55,7 @@ export function wakeupKcompactd(
     node: { ...state.node, kcompactd: { ...kcompactd, maxOrder: Math.max(kcompactd.maxOrder, order) } },
   };
   if (!kcompactd.sleeping) return { state: next, woken: false };
-  if (!kcompactdNodeSuitable(state.zone, order, events)) return { state: next, woken: false };
+  if (!kcompactdNodeSuitable(state.zone, order, defragMode, events)) return { state: next, woken: false };
   emit(events, { name: "mm_compaction_wakeup_kcompactd", order, highest_zoneidx: 0 });
   return {
     state: { ...next, node: { ...next.node, kcompactd: { ...next.node.kcompactd, sleeping: false } } },
@@ -49,7 +64,7 @@ export function wakeupKcompactd(
 }
 
 /** mm/compaction.c kcompactd_do_work(): one pass over the zone, then back to sleep. */
-export function kcompactdDoWork(state: BackgroundState, events: EventSink): BackgroundState {
+export function kcompactdDoWork(state: BackgroundState, defragMode: boolean, events: EventSink): BackgroundState {
   const order = state.node.kcompactd.maxOrder;
   let zone = state.zone;
   let owners = state.owners;
@@ -57,10 +72,7 @@ export function kcompactdDoWork(state: BackgroundState, events: EventSink): Back
   countVmEvent(events, "KCOMPACTD_WAKE");
   const deferral = compactionDeferred(zone, order, events);
   zone = deferral.zone;
-  if (
-    !deferral.deferred &&
-    compactionSuitAllocationOrder(zone, order, ALLOC_WMARK_MIN, false, events) === "COMPACT_CONTINUE"
-  ) {
+  if (!deferral.deferred && kcompactdNodeSuitable(zone, order, defragMode, events)) {
     const result = compactZone(
       { zone, owners },
       {
@@ -71,7 +83,8 @@ export function kcompactdDoWork(state: BackgroundState, events: EventSink): Back
         wholeZone: false,
         ignoreSkipHint: false,
         ignoreBlockSuitable: false,
-        allocFlags: ALLOC_WMARK_MIN,
+        allocFlags: kcompactdAllocFlags(defragMode),
+        defragMode,
         cpu: KTHREAD_CPU,
       },
       undefined,

@@ -13,12 +13,18 @@ import { type BackgroundState, wakeupKcompactd } from "./kcompactd.js";
 import { KTHREAD_CPU } from "./node.js";
 import { MAX_RECLAIM_RETRIES } from "./reclaim-retry.js";
 import { SWAP_CLUSTER_MAX, shrinkNode } from "./vmscan.js";
-import { zoneWatermarkOk } from "./watermark.js";
+import { zoneWatermarkOkWith } from "./watermark.js";
 import { wmarkPages, type ZoneState } from "./zone.js";
 
-/** mm/vmscan.c pgdat_balanced(): the zone meets its (boosted) high watermark at this order. */
-export function pgdatBalanced(zone: ZoneState, order: number): boolean {
-  return zoneWatermarkOk(zone, order, wmarkPages(zone, "high"), 0);
+/**
+ * mm/vmscan.c pgdat_balanced(): the zone meets its (boosted) high watermark at this order. Under
+ * vm.defrag_mode (6.15+) a high-order check counts only the pages in whole free pageblocks
+ * (NR_FREE_PAGES_BLOCKS), so that fallbacks find blocks to claim; at order 0, which kswapd drops
+ * to once it has reclaimed a compaction gap, it counts all free pages and hands over to kcompactd.
+ */
+export function pgdatBalanced(zone: ZoneState, order: number, defragMode: boolean): boolean {
+  const freePages = defragMode && order > 0 ? zone.nrFreePagesBlocks : zone.nrFreePages;
+  return zoneWatermarkOkWith(zone, order, wmarkPages(zone, "high"), 0, freePages);
 }
 
 function withKswapd(state: BackgroundState, fields: Partial<BackgroundState["node"]["kswapd"]>): BackgroundState {
@@ -35,15 +41,16 @@ export function wakeupKswapd(
   state: BackgroundState,
   gfp: GfpMask,
   order: number,
+  defragMode: boolean,
   events: EventSink,
 ): { state: BackgroundState; kswapdWoken: boolean; kcompactdWoken: boolean } {
   const kswapd = state.node.kswapd;
   let next = withKswapd(state, { order: Math.max(kswapd.order, order) });
   if (!kswapd.sleeping) return { state: next, kswapdWoken: false, kcompactdWoken: false };
   const zone = next.zone;
-  if (kswapd.failures >= MAX_RECLAIM_RETRIES || (pgdatBalanced(zone, order) && zone.watermarkBoost === 0)) {
+  if (kswapd.failures >= MAX_RECLAIM_RETRIES || (pgdatBalanced(zone, order, defragMode) && zone.watermarkBoost === 0)) {
     if ((gfp & __GFP_DIRECT_RECLAIM) === 0) {
-      const woke = wakeupKcompactd(next, order, events);
+      const woke = wakeupKcompactd(next, order, defragMode, events);
       return { state: woke.state, kswapdWoken: false, kcompactdWoken: woke.woken };
     }
     return { state: next, kswapdWoken: false, kcompactdWoken: false };
@@ -61,6 +68,7 @@ export function wakeupKswapd(
 function balancePgdat(
   state: BackgroundState,
   order: number,
+  defragMode: boolean,
   events: EventSink,
 ): { state: BackgroundState; reclaimOrder: number } {
   let next = state;
@@ -73,7 +81,7 @@ function balancePgdat(
   // run that ends unbalanced with nothing reclaimed counts as a failure.
   let endedBalanced = false;
   for (;;) {
-    const balanced = pgdatBalanced(next.zone, reclaimOrder);
+    const balanced = pgdatBalanced(next.zone, reclaimOrder, defragMode);
     // Reclaiming for a boost is pointless if the node is short anyway: do normal reclaim.
     if (!balanced && boostReclaim > 0) boostReclaim = 0;
     if (boostReclaim === 0 && balanced) {
@@ -99,14 +107,14 @@ function balancePgdat(
     order,
     nr_scanned: scanned,
     nr_reclaimed: total,
-    balanced: pgdatBalanced(next.zone, reclaimOrder),
+    balanced: pgdatBalanced(next.zone, reclaimOrder, defragMode),
   });
   if (boost > 0) {
     next = {
       ...next,
       zone: { ...next.zone, watermarkBoost: next.zone.watermarkBoost - Math.min(next.zone.watermarkBoost, boost) },
     };
-    next = wakeupKcompactd(next, next.zone.config.pageblockOrder, events).state;
+    next = wakeupKcompactd(next, next.zone.config.pageblockOrder, defragMode, events).state;
   }
   return { state: next, reclaimOrder };
 }
@@ -116,17 +124,17 @@ function balancePgdat(
  * node for the pending order, then, if balanced (or hopeless), clear compaction skip bits when a
  * flush was requested, wake kcompactd for the original order, and sleep.
  */
-export function kswapdRun(state: BackgroundState, events: EventSink): BackgroundState {
+export function kswapdRun(state: BackgroundState, defragMode: boolean, events: EventSink): BackgroundState {
   if (state.node.kswapd.sleeping) return state;
   const allocOrder = state.node.kswapd.order;
   let next = withKswapd(state, { order: 0 });
   emit(events, { name: "mm_vmscan_kswapd_wake", order: allocOrder });
-  const balanced = balancePgdat(next, allocOrder, events);
+  const balanced = balancePgdat(next, allocOrder, defragMode, events);
   next = balanced.state;
   const hopeless = next.node.kswapd.failures >= MAX_RECLAIM_RETRIES;
-  if (!hopeless && !pgdatBalanced(next.zone, balanced.reclaimOrder)) return next;
+  if (!hopeless && !pgdatBalanced(next.zone, balanced.reclaimOrder, defragMode)) return next;
   next = { ...next, zone: resetIsolationSuitable(next.zone, next.owners) };
-  next = wakeupKcompactd(next, allocOrder, events).state;
+  next = wakeupKcompactd(next, allocOrder, defragMode, events).state;
   emit(events, { name: "mm_vmscan_kswapd_sleep" });
   return withKswapd(next, { sleeping: true });
 }

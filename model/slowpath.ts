@@ -122,7 +122,7 @@ function step(run: Run, name: AllocStepName, detail = ""): void {
 /** mm/page_alloc.c wake_all_kswapds() (one node) */
 function wakeAllKswapds(run: Run, gfp: GfpMask): void {
   const order = run.kernel.defragMode ? Math.max(run.ctx.order, run.state.zone.config.pageblockOrder) : run.ctx.order;
-  const woke = wakeupKswapd(run.state, gfp, order, run.events);
+  const woke = wakeupKswapd(run.state, gfp, order, run.kernel.defragMode, run.events);
   run.state = woke.state;
   step(run, "wake_all_kswapds", woke.kswapdWoken ? "kswapd woken" : woke.kcompactdWoken ? "kcompactd woken" : "");
 }
@@ -153,7 +153,7 @@ export function freelistAttempt(
   // Only the background fields, as a literal: `state` is often a whole System, which a spread
   // would copy field by field on every allocation (all a caller reads back is these three).
   let next: BackgroundState = { zone: result.zone, owners: state.owners, node: state.node };
-  if (result.wakeKswapdForBoost) next = wakeupKswapd(next, 0, 0, events).state;
+  if (result.wakeKswapdForBoost) next = wakeupKswapd(next, 0, 0, ctx.defragMode, events).state;
   return { state: next, pfn: result.pfn };
 }
 
@@ -427,7 +427,7 @@ export function allocPagesSlowpath(
     const decision = policy.slowpath?.beforeReclaimOrCompaction?.({ gfp, order }, POLICY_HELPERS) ?? "continue";
     if (decision !== "continue") {
       if (decision === "wake-kcompactd-and-nopage") {
-        const woke = wakeupKcompactd(run.state, order, events);
+        const woke = wakeupKcompactd(run.state, order, run.kernel.defragMode, events);
         run.state = woke.state;
         step(run, "wakeup_kcompactd", woke.woken ? "woken" : "not woken (awake already, or compaction would not run)");
       }

@@ -285,9 +285,9 @@ function stepDrain(
 function stepTick(system: System, events: EventSink): { system: System; outcome: Outcome } {
   const written = writebackAll(system);
   const kswapdRan = !written.state.node.kswapd.sleeping;
-  let state = kswapdRun(written.state, events);
+  let state = kswapdRun(written.state, system.kernel.defragMode, events);
   const kcompactdRan = !state.node.kcompactd.sleeping;
-  if (kcompactdRan) state = kcompactdDoWork(state, events);
+  if (kcompactdRan) state = kcompactdDoWork(state, system.kernel.defragMode, events);
   return {
     system: withBackground(written.state, state),
     outcome: { kind: "ticked", kswapdRan, kcompactdRan, cleaned: written.cleaned },

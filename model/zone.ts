@@ -112,6 +112,12 @@ export interface ZoneState {
   readonly nrFreePages: number;
   /** NR_FREE_HIGHATOMIC: the part of nrFreePages on MIGRATE_HIGHATOMIC lists. */
   readonly nrFreeHighatomic: number;
+  /**
+   * NR_FREE_PAGES_BLOCKS (6.15+): the part of nrFreePages in free blocks of pageblock order or
+   * more, kept by __add_to_free_list() / __del_page_from_free_list(). Under vm.defrag_mode,
+   * kswapd and kcompactd count only these pages toward their watermarks.
+   */
+  readonly nrFreePagesBlocks: number;
   /** zone->_watermark[] */
   readonly watermark: Watermarks;
   /** zone->watermark_boost */
@@ -261,6 +267,7 @@ export function copyZoneState(zone: ZoneState): Writable<ZoneState> {
     pcp: zone.pcp,
     nrFreePages: zone.nrFreePages,
     nrFreeHighatomic: zone.nrFreeHighatomic,
+    nrFreePagesBlocks: zone.nrFreePagesBlocks,
     watermark: zone.watermark,
     watermarkBoost: zone.watermarkBoost,
     boostedWatermark: zone.boostedWatermark,
@@ -446,6 +453,7 @@ export function emptyZone(input: ZoneConfigInput = {}): ZoneState {
     pcp: Array.from({ length: config.nrCpus }, () => pcp),
     nrFreePages: 0,
     nrFreeHighatomic: 0,
+    nrFreePagesBlocks: 0,
     watermark: config.watermarks,
     watermarkBoost: 0,
     boostedWatermark: false,

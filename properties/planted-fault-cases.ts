@@ -28,6 +28,7 @@ const FRAGMENTED_ZONE_OPS = 40;
 
 export const PLANTED_FAULT_CASES: readonly PlantedFaultCase[] = [
   { property: "no-leaks", fault: "double-count-free" },
+  { property: "no-leaks", fault: "keep-free-blocks-count" },
   { property: "no-leaks", fault: "lose-expand-remainder" },
   { property: "coalescing", fault: "skip-merge" },
   { property: "no-leaks", fault: "wrong-buddy-pfn" },

@@ -60,11 +60,13 @@ function counterViolations(zone: ZoneState, stepIndex: number): Violation[] {
   const out: Violation[] = [];
   let buddyPages = 0;
   let highatomicPages = 0;
+  let wholeBlockPages = 0;
   let blocks = 0;
   sparseForEach(zone.freeBlocks, (_pfn, block) => {
     buddyPages += 1 << block.order;
     blocks++;
     if (block.mt === MIGRATE_HIGHATOMIC) highatomicPages += 1 << block.order;
+    if (block.order >= zone.config.pageblockOrder) wholeBlockPages += 1 << block.order;
     return true;
   });
   if (zone.nrFreePages !== buddyPages) {
@@ -88,6 +90,18 @@ function counterViolations(zone: ZoneState, stepIndex: number): Violation[] {
         [],
         highatomicPages,
         zone.nrFreeHighatomic,
+      ),
+    );
+  }
+  if (zone.nrFreePagesBlocks !== wholeBlockPages) {
+    out.push(
+      violation(
+        ID,
+        stepIndex,
+        "NR_FREE_PAGES_BLOCKS disagrees with the free blocks of pageblock order or more",
+        [],
+        wholeBlockPages,
+        zone.nrFreePagesBlocks,
       ),
     );
   }

@@ -1,0 +1,52 @@
+/**
+ * pgdat_balanced() (mm/vmscan.c), with and without vm.defrag_mode: which free pages count toward
+ * kswapd's high watermark. Zones are laid out by hand on the small test zone (1024 pages,
+ * 8-page pageblocks, watermarks 64/80/96).
+ */
+
+import { describe, expect, it } from "vitest";
+import { pgdatBalanced } from "./kswapd.js";
+import { M, SMALL_TEST_ZONE, withFree } from "./test-support/small-zone.js";
+import { emptyZone, type ZoneState } from "./zone.js";
+
+/** `count` free blocks of one order, at the start of the zone, each on the movable list. */
+function freeBlocks(count: number, order: number): ZoneState {
+  let zone = emptyZone(SMALL_TEST_ZONE);
+  for (let i = 0; i < count; i++) zone = withFree(zone, i << order, order, M);
+  return zone;
+}
+
+describe("pgdat_balanced()", () => {
+  it("has the small zone's high watermark at 96", () => {
+    expect(emptyZone(SMALL_TEST_ZONE).watermark.high).toBe(96);
+  });
+
+  // 30 order-2 blocks: 120 free pages, none of them in a whole (order-3) pageblock.
+  const fragmented = freeBlocks(30, 2);
+
+  it("counts every free page without defrag_mode", () => {
+    expect(fragmented.nrFreePages).toBe(120);
+    expect(fragmented.nrFreePagesBlocks).toBe(0);
+    // __zone_watermark_ok(order 2): 120 - 3 > 96, and an order-2 block is free.
+    expect(pgdatBalanced(fragmented, 2, false)).toBe(true);
+  });
+
+  it("counts only whole free pageblocks under defrag_mode at order > 0", () => {
+    // `if (defrag_mode && order) item = NR_FREE_PAGES_BLOCKS;`: 0 pages.
+    expect(pgdatBalanced(fragmented, 2, true)).toBe(false);
+    expect(pgdatBalanced(fragmented, 1, true)).toBe(false);
+  });
+
+  it("counts every free page under defrag_mode at order 0 (kswapd's hand-over to kcompactd)", () => {
+    expect(pgdatBalanced(fragmented, 0, true)).toBe(true);
+  });
+
+  it("is balanced under defrag_mode once whole free pageblocks pass the watermark", () => {
+    // 13 order-3 blocks: 104 pages, all in whole pageblocks; 104 - 3 > 96 at order 2.
+    const whole = freeBlocks(13, 3);
+    expect(whole.nrFreePagesBlocks).toBe(104);
+    expect(pgdatBalanced(whole, 2, true)).toBe(true);
+    // 12 of them (96 pages) are not enough: the check is free - (2^order - 1) > mark.
+    expect(pgdatBalanced(freeBlocks(12, 3), 2, true)).toBe(false);
+  });
+});
