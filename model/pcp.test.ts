@@ -245,15 +245,38 @@ describe("free: free_frozen_page_commit()", () => {
 
   it("free_high: consecutive order-1..3 frees flush the pcp once free_count >= batch + high_min / 2", () => {
     // free_frozen_page_commit(): free_high = free_count >= batch + high_min / 2 && PCPF_PREV_FREE_HIGH_ORDER
-    // (PCPF_FREE_HIGH_BATCH unset); then nr_pcp_high() is 0 and nr_pcp_free() is
+    // (PCPF_FREE_HIGH_BATCH unset: no cache slice); then nr_pcp_high() is 0 and nr_pcp_free() is
     // min(pcp->count, batch << CONFIG_PCP_BATCH_SCALE_MAX). batch 4, high 32: eleven order-1 frees
     // of pfns 0, 2, .., 20. free_count before the 11th free is 10 * 2 = 20 >= 4 + 16, so the 11th
     // free flushes all 22 pages; before it, count 20 < 32 kept everything.
-    let zone = emptyZone({ ...SMALL_TEST_ZONE, pcpBatch: 4, pcpHigh: 32 });
+    let zone = emptyZone({ ...SMALL_TEST_ZONE, pcpBatch: 4, pcpHigh: 32, perCpuCacheSliceKb: 0 });
     for (let i = 0; i < 10; i++) zone = freeToPcp(zone, 2 * i, 1, 0, []);
     expect(pcpOf(zone).count).toBe(20);
     zone = freeToPcp(zone, 20, 1, 0, []);
     expect(pcpOf(zone).count).toBe(0);
+  });
+
+  it("free_high with PCPF_FREE_HIGH_BATCH keeps up to a batch on the pcp", () => {
+    // zone_pcp_update_cacheinfo(): a 64 KiB slice is 16 pages > 3 * batch 4, so the flag is set and
+    // free_high also needs pcp->count >= batch. batch 4, high 32, free_count already 40: order-1
+    // frees of pfns 0, 2, 4. The first sets PREV_FREE_HIGH_ORDER only. The second has count 4 >=
+    // 4: free_high, everything goes. The third (count 2 < 4) keeps its page; without the flag
+    // it would go at once.
+    const zone = withPcp(emptyZone({ ...SMALL_TEST_ZONE, pcpBatch: 4, pcpHigh: 32, perCpuCacheSliceKb: 64 }), 0, {
+      freeCount: 40,
+    });
+    expect(zone.config.pcpFreeHighBatch).toBe(true);
+    let next = freeToPcp(zone, 0, 1, 0, []);
+    expect(pcpOf(next).count).toBe(2);
+    next = freeToPcp(next, 2, 1, 0, []);
+    expect(pcpOf(next).count).toBe(0);
+    next = freeToPcp(next, 4, 1, 0, []);
+    expect(pcpOf(next).count).toBe(2);
+    const unflagged = withPcp(emptyZone({ ...SMALL_TEST_ZONE, pcpBatch: 4, pcpHigh: 32, perCpuCacheSliceKb: 0 }), 0, {
+      freeCount: 40,
+    });
+    expect(pcpOf(freeToPcp(freeToPcp(unflagged, 0, 1, 0, []), 2, 1, 0, [])).count).toBe(0);
+    expect(pcpOf(freeToPcp(freeToPcp(freeToPcp(unflagged, 0, 1, 0, []), 2, 1, 0, []), 4, 1, 0, [])).count).toBe(0);
   });
 
   it("spills in batch-sized free_pcppages_bulk() chunks, each starting at the list just freed to", () => {

@@ -249,8 +249,11 @@ export function freeToPcpDraft(
   let freeHigh = false;
   let prevFreeHighOrder = pcp.prevFreeHighOrder;
   if (order > 0 && order <= PAGE_ALLOC_COSTLY_ORDER) {
-    // PCPF_FREE_HIGH_BATCH (set only for zones with many CPUs per node) is never set here.
-    freeHigh = pcp.freeCount >= batch + Math.floor(high / 2) && prevFreeHighOrder;
+    // With PCPF_FREE_HIGH_BATCH (a CPU cache slice above 3 * batch pages) a batch may stay.
+    freeHigh =
+      pcp.freeCount >= batch + Math.floor(high / 2) &&
+      prevFreeHighOrder &&
+      (!draft.zone.config.pcpFreeHighBatch || count >= batch);
     prevFreeHighOrder = true;
   } else {
     prevFreeHighOrder = false;

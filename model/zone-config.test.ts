@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import {
   buildZoneConfig,
   calculateMinFreeKbytes,
+  pcpFreeHighBatch,
   setupPerZoneWmarks,
   ZoneConfigError,
   type ZoneConfigInput,
@@ -99,6 +100,21 @@ describe("zone_highsize(): max(low_wmark / nr_cpus_of_node, batch << 2)", () => 
     expect(zoneHighsize(3096, 63, 4)).toBe(774); // 2^20 pages: 774 > 252
     expect(zoneHighsize(3096, 63, 1)).toBe(3096);
     expect(zoneHighsize(3096, 63, 64)).toBe(252); // 3096 / 64 = 48 < 63 << 2
+  });
+});
+
+describe("zone_pcp_update_cacheinfo(): PCPF_FREE_HIGH_BATCH when (slice >> PAGE_SHIFT) > 3 * batch", () => {
+  it("needs strictly more than 3 * batch whole pages in the CPU's cache slice", () => {
+    expect(pcpFreeHighBatch(48, 4)).toBe(false); // 12 pages, not > 12
+    expect(pcpFreeHighBatch(51, 4)).toBe(false); // 12.75 KiB-pages truncate to 12
+    expect(pcpFreeHighBatch(52, 4)).toBe(true); // 13 > 12
+    expect(pcpFreeHighBatch(0, 1)).toBe(false); // no cache information
+  });
+
+  it("is set by the default 1 MiB slice for every batch zone_batchsize() gives", () => {
+    for (const log2 of [12, 16, 20, 26]) expect(buildZoneConfig({ nrPages: 1 << log2 }).pcpFreeHighBatch).toBe(true);
+    expect(pcpFreeHighBatch(1024, 85)).toBe(true);
+    expect(pcpFreeHighBatch(1024, 86)).toBe(false);
   });
 });
 

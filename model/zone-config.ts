@@ -13,6 +13,14 @@ export const DEFAULT_WATERMARK_SCALE_FACTOR = 10;
 export const DEFAULT_WATERMARK_BOOST_FACTOR = 15000;
 /** CONFIG_PCP_BATCH_SCALE_MAX default: drains free at most batch << 5 pages per lock hold. */
 export const PCP_BATCH_SCALE_MAX = 5;
+/**
+ * Default per-CPU share of the last-level cache, in KiB (cacheinfo's per_cpu_data_slice_size:
+ * the LLC's size over the CPUs sharing it). Current x86 server parts give each core 1.25-4 MiB
+ * of L3, half that per SMT thread; 1 MiB is a middle value. It matters only through
+ * PCPF_FREE_HIGH_BATCH (more than 3 * batch pages), which it sets for every batch up to 85, so
+ * for every zone the model builds with zone_batchsize() (at most 63).
+ */
+export const DEFAULT_PER_CPU_CACHE_SLICE_KB = 1024;
 
 export interface ZoneConfigInput {
   /** Pages in the zone (zone->managed_pages == spanned pages here); a multiple of the pageblock size. */
@@ -30,6 +38,11 @@ export interface ZoneConfigInput {
   readonly pcpHigh?: number;
   /** min_free_kbytes; default calculate_min_free_kbytes() for this zone's size. */
   readonly minFreeKbytes?: number;
+  /**
+   * Each CPU's share of the last-level cache in KiB (per_cpu_data_slice_size); 0 for a machine
+   * whose cacheinfo reports none. Default DEFAULT_PER_CPU_CACHE_SLICE_KB.
+   */
+  readonly perCpuCacheSliceKb?: number;
   readonly watermarkScaleFactor?: number;
   readonly watermarkBoostFactor?: number;
   /** Deliberately broken mechanisms, for proving that an invariant catches them. Never set outside tests. */
@@ -46,6 +59,12 @@ export interface ZoneConfig {
   readonly pcpHigh: number;
   /** NR_PCP_LISTS: MIGRATE_PCPTYPES lists per order 0..COSTLY, plus two (movable, other) for the THP order. */
   readonly nrPcpLists: number;
+  /**
+   * PCPF_FREE_HIGH_BATCH (zone_pcp_update_cacheinfo()): the CPU's cache slice holds more than
+   * 3 * batch pages, so a run of high-order frees may keep a batch on the pcp before free_high
+   * flushes it.
+   */
+  readonly pcpFreeHighBatch: boolean;
   readonly watermarks: { readonly min: number; readonly low: number; readonly high: number; readonly promo: number };
   readonly watermarkBoostFactor: number;
   readonly faults: readonly PlantedFault[];
@@ -89,6 +108,14 @@ export function zoneBatchsize(managedPages: number): number {
  */
 export function zoneHighsize(lowWatermark: number, batch: number, nrCpus: number): number {
   return Math.max(Math.floor(lowWatermark / nrCpus), batch << 2);
+}
+
+/**
+ * mm/page_alloc.c zone_pcp_update_cacheinfo(): PCPF_FREE_HIGH_BATCH when
+ * (per_cpu_data_slice_size >> PAGE_SHIFT) > 3 * pcp->batch.
+ */
+export function pcpFreeHighBatch(perCpuCacheSliceKb: number, batch: number): boolean {
+  return Math.floor(perCpuCacheSliceKb / PAGE_SIZE_KB) > 3 * batch;
 }
 
 /** mm/page_alloc.c calculate_min_free_kbytes(): clamp(int_sqrt(lowmem_kbytes * 16), 128, 262144). */
@@ -148,6 +175,12 @@ export function buildZoneConfig(input: ZoneConfigInput = {}): ZoneConfig {
   const watermarks = setupPerZoneWmarks(nrPages, minFreeKbytes, scale);
   const pcpBatch = intInRange("pcpBatch", input.pcpBatch ?? zoneBatchsize(nrPages), 1, 1 << 16);
   const pcpHigh = intInRange("pcpHigh", input.pcpHigh ?? zoneHighsize(watermarks.low, pcpBatch, nrCpus), 0, 1 << 24);
+  const cacheSliceKb = intInRange(
+    "perCpuCacheSliceKb",
+    input.perCpuCacheSliceKb ?? DEFAULT_PER_CPU_CACHE_SLICE_KB,
+    0,
+    1 << 30,
+  );
   const watermarkBoostFactor = intInRange(
     "watermarkBoostFactor",
     input.watermarkBoostFactor ?? DEFAULT_WATERMARK_BOOST_FACTOR,
@@ -163,6 +196,7 @@ export function buildZoneConfig(input: ZoneConfigInput = {}): ZoneConfig {
     pcpBatch,
     pcpHigh,
     nrPcpLists: 3 * (PAGE_ALLOC_COSTLY_ORDER + 1) + (thpOrder === null ? 0 : 2),
+    pcpFreeHighBatch: pcpFreeHighBatch(cacheSliceKb, pcpBatch),
     watermarks,
     watermarkBoostFactor,
     faults: input.faults ?? [],

@@ -360,6 +360,13 @@ describe("model vs reference allocator", () => {
     expect([...reached]).toEqual(expect.arrayContaining(["steal", "boost", "claim", "alloc-failed"]));
   });
 
+  it("agree on a CPU whose cache slice leaves PCPF_FREE_HIGH_BATCH clear", () => {
+    // SMALL_ZONE's batch is 4: the flag needs a slice above 3 * 4 pages (48 KiB).
+    for (const [i, perCpuCacheSliceKb] of [0, 48].entries()) {
+      assertAgree({ zone: { ...SMALL_ZONE, perCpuCacheSliceKb } }, SMALL_MIX, 0xcac4e + i, 60);
+    }
+  });
+
   it("agree under other kernel options (defrag_mode, 6.1x highatomic, no DMA32 zone, 7.0 slow path)", () => {
     const variants: Partial<KernelOptions>[] = [
       { defragMode: true },

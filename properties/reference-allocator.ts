@@ -50,7 +50,12 @@ import {
 } from "../model/migratetype.js";
 import type { PageUse } from "../model/page-owner.js";
 import type { SystemConfig } from "../model/system.js";
-import { buildZoneConfig, PCP_BATCH_SCALE_MAX, type ZoneConfig } from "../model/zone-config.js";
+import {
+  buildZoneConfig,
+  DEFAULT_PER_CPU_CACHE_SLICE_KB,
+  PCP_BATCH_SCALE_MAX,
+  type ZoneConfig,
+} from "../model/zone-config.js";
 
 /** Kernel mechanisms a model may leave out, each a switch that defaults to the kernel's behaviour. */
 export interface ReferenceOptions {
@@ -66,13 +71,6 @@ export interface ReferenceOptions {
    * whatever pcp->high is. Default true.
    */
   readonly pcpFreeHigh?: boolean;
-  /**
-   * PCPF_FREE_HIGH_BATCH, set by zone_pcp_update_cacheinfo() when the CPU's share of the last
-   * level cache exceeds 3 * batch pages [V]; which machines that is depends on their caches [R]:
-   * it is likely on machines with few CPUs per cache. free_high then also needs
-   * pcp->count >= batch. Default true.
-   */
-  readonly pcpFreeHighBatch?: boolean;
   /**
    * free_frozen_page_commit() in the source read (research/buddy.md, 6.18/6.19-era mainline) frees its nr_pcp_free() pages
    * in chunks of at most `batch`, each a free_pcppages_bulk() call starting again at the list just
@@ -94,11 +92,10 @@ export interface ReferenceOptions {
  * The kernel mechanisms the model says it leaves out, switched off: what the differential test
  * and the benchmark compare the model against.
  * - pcp->alloc_factor: model/pcp.ts nrPcpAlloc(), "The alloc_factor ... is not modelled".
- * - PCPF_FREE_HIGH_BATCH: model/pcp.ts freeToPcp(), "PCPF_FREE_HIGH_BATCH ... is never set here".
  * - pcp->high auto-tuning: model/zone-config.ts pcpHigh, "Fixed"; the default high_max == high_min
  *   keeps it off.
  */
-export const MODEL_SCOPE: ReferenceOptions = Object.freeze({ pcpAllocFactor: false, pcpFreeHighBatch: false });
+export const MODEL_SCOPE: ReferenceOptions = Object.freeze({ pcpAllocFactor: false });
 
 /** What the differential test compares; arrays are fresh copies. */
 export interface ReferenceObservation {
@@ -228,6 +225,9 @@ export class ReferenceAllocator {
     // per_cpu_pages_init() + zone_set_pageset_high_and_batch(): pcp->high starts at 0 and is
     // clamped into [high_min, high_max] on first use.
     const highMax = options.pcpHighMax ?? c.pcpHigh;
+    // zone_pcp_update_cacheinfo(): (per_cpu_data_slice_size >> PAGE_SHIFT) > 3 * pcp->batch.
+    const sliceBytes = (config.zone?.perCpuCacheSliceKb ?? DEFAULT_PER_CPU_CACHE_SLICE_KB) * 1024;
+    const freeHighBatch = Math.floor(sliceBytes / 4096) > 3 * c.pcpBatch;
     this.pcps = Array.from({ length: c.nrCpus }, () => ({
       lists: Array.from({ length: this.nrPcpLists }, () => []),
       count: 0,
@@ -238,7 +238,7 @@ export class ReferenceAllocator {
       freeCount: 0,
       allocFactor: 0,
       prevFreeHighOrder: false,
-      freeHighBatch: options.pcpFreeHighBatch ?? true,
+      freeHighBatch,
     }));
 
     this.memblockFreeAll();
