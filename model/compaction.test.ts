@@ -1,8 +1,10 @@
 /**
- * compact_zone()'s migrate scanner and the pageblock skip bit (mm/compaction.c
- * isolate_migratepages_block()): the block's first call tests and sets the bit; a call that
- * resumes the block after COMPACT_CLUSTER_MAX pages has no valid_page, so it neither tests the
- * bit its first call set nor aborts because of it.
+ * compact_zone()'s migrate scanner and the pageblock skip bits (mm/compaction.c):
+ * - isolate_migratepages_block(): the block's first call tests and sets the bit; a call that
+ *   resumes the block after COMPACT_CLUSTER_MAX pages has no valid_page, so it neither tests the
+ *   bit its first call set nor aborts because of it;
+ * - __reset_isolation_suitable(): which bits a finished pass clears, and where it leaves the
+ *   cached scanner positions.
  *
  * The zone: 2048 pages, four 512-page pageblocks. Pageblock 0 is page tables; in pageblocks 1 and
  * 2 every even pfn is free and every odd one anonymous memory; pageblock 3 is free but for
@@ -12,11 +14,13 @@
 
 import { describe, expect, it } from "vitest";
 import { ALLOC_WMARK_MIN } from "./alloc-flags.js";
-import { type CompactRequest, compactZone } from "./compaction.js";
+import { type CompactRequest, compactZone, resetIsolationSuitable } from "./compaction.js";
 import type { EventSink, TraceEvent } from "./events.js";
 import { GFP_KERNEL } from "./gfp.js";
-import { sparseGet } from "./persistent/sparse-array.js";
+import { sparseGet, sparseSet } from "./persistent/sparse-array.js";
+import type { System } from "./system.js";
 import { buildZone } from "./test-support/zone-layout.js";
+import type { ZoneState } from "./zone.js";
 
 const PAGEBLOCK = 512;
 
@@ -72,5 +76,71 @@ describe("isolate_migratepages_block() and the skip bit", () => {
     expect(result.stats.migrated).toBe(256);
     expect(result.status).toBe("COMPACT_SUCCESS");
     expect(sparseGet(result.state.zone.freeBlocks, PAGEBLOCK)?.order).toBe(9);
+  });
+});
+
+/** Every pageblock marked skip, and a finished pass asking for the flush. */
+function allSkipped(system: System): ZoneState {
+  let pageblockSkip = system.zone.pageblockSkip;
+  for (let index = 0; index < 4; index++) pageblockSkip = sparseSet(pageblockSkip, index, true);
+  return {
+    ...system.zone,
+    pageblockSkip,
+    compaction: { ...system.zone.compaction, blockskipFlush: true, initMigratePfn: 7, initFreePfn: 7 },
+  };
+}
+
+function skipBits(zone: ZoneState): boolean[] {
+  return [0, 1, 2, 3].map((index) => sparseGet(zone.pageblockSkip, index) === true);
+}
+
+describe("__reset_isolation_suitable()", () => {
+  it("clears only blocks whose sampled pages show an LRU page or a free block, and parks the scanners when no pair is found", () => {
+    // The walks: migrate side pfn 0, 512; free side pfn 2047, 1535 (each block's last page). The
+    // samples are every 8th pfn from the block's start. Block 0: page tables, no LRU page. Block
+    // 3: only MOVABLE blocks qualify before a target is found (it is), but every sampled pfn,
+    // a multiple of 8, is anonymous memory: no PageBuddy. Block 1: the samples are free pages,
+    // and the migrate side looks only for LRU pages until a source is found. Block 2 (free
+    // side): pfn 1024 heads a free block: cleared, and the free scanner is cached at 1535.
+    const reset = resetIsolationSuitable(allSkipped(built), built.owners);
+    expect(skipBits(reset)).toEqual([true, true, false, true]);
+    // No source was found (reset_migrate stays at 2047 >= 1535): "leave no distance", both
+    // scanners where the walks met (migrate 1024, free 1023).
+    expect(reset.compaction).toMatchObject({
+      blockskipFlush: false,
+      cachedMigratePfn: [1024, 1024],
+      cachedFreePfn: 1023,
+      initMigratePfn: 7,
+      initFreePfn: 1535,
+    });
+  });
+
+  it("moves each cached scanner to the first block found on its side", () => {
+    // Pageblocks 1 and 2: even pfns anonymous, odd free; pageblock 3: pfn 4k free, the rest
+    // anonymous. Free side: 2047's block 3 samples pfn 1536, a free block's head: cleared, cached
+    // at 2047. Migrate side: block 1's first sample, 512, is an LRU page: cleared, cached at
+    // 512. Then block 2 from the free side, now checking both: pfn 1024 is an LRU page: cleared.
+    const other = buildZone({
+      nrPages: 4 * PAGEBLOCK,
+      kernelVariant: "v7",
+      slot: (pfn) => {
+        if (pfn < PAGEBLOCK) return "pgtable";
+        if (pfn < 3 * PAGEBLOCK) return pfn % 2 === 0 ? "anon" : "free";
+        return pfn % 4 === 0 ? "free" : "anon";
+      },
+    }).system;
+    const reset = resetIsolationSuitable(allSkipped(other), other.owners);
+    expect(skipBits(reset)).toEqual([true, false, false, false]);
+    expect(reset.compaction).toMatchObject({
+      cachedMigratePfn: [512, 512],
+      cachedFreePfn: 2047,
+      initMigratePfn: 512,
+      initFreePfn: 2047,
+    });
+  });
+
+  it("does nothing unless a finished pass asked for it", () => {
+    const zone = { ...allSkipped(built), compaction: { ...allSkipped(built).compaction, blockskipFlush: false } };
+    expect(resetIsolationSuitable(zone, built.owners)).toBe(zone);
   });
 });

@@ -36,7 +36,7 @@ import {
 import { countVmEvent, type EventSink, emit } from "./events.js";
 import { findSuitableFallback, moveFreepagesBlock } from "./fallback.js";
 import { type GfpMask, gfpCompactionAllowed, gfpMigratetype } from "./gfp.js";
-import { MIGRATE_MOVABLE, type Migratetype, migratetypeIsMergeable } from "./migratetype.js";
+import { MIGRATE_MOVABLE, type Migratetype, migratetypeIsMergeable, PAGE_ALLOC_COSTLY_ORDER } from "./migratetype.js";
 import { freePages } from "./page-alloc.js";
 
 /** Compaction's own frees (migrated-away folios, unused targets) free nothing new. */
@@ -57,7 +57,6 @@ import {
   freeList,
   getPfnblockMigratetype,
   initialCachedPositions,
-  nrPageblocks,
   pageblockNrPages,
   setPageblockMigratetype,
   wmarkPages,
@@ -172,29 +171,88 @@ function coveringAllocation(zone: ZoneState, owners: PageOwners, pfn: number): A
   return undefined;
 }
 
+/** PageLRU() of the page at `pfn`: a page of an anonymous or page-cache folio (the flag is the folio's). */
+function pageLru(zone: ZoneState, owners: PageOwners, pfn: number): boolean {
+  const alloc = coveringAllocation(zone, owners, pfn);
+  return alloc !== undefined && isMovableUse(alloc.use);
+}
+
 /**
  * mm/compaction.c __reset_isolation_suitable(): after a finished pass (compact_blockskip_flush),
- * clear the skip bits of blocks worth scanning again and move the cached scanner positions to
- * the first of them. A block keeps its bit while an allocation of pageblock order or more sits
- * in it (pageblock_skip_persistent()).
+ * walk the zone from both ends towards the middle, a pageblock per step. A block's skip bit is
+ * cleared only if a sample of its pages (one in every 2^PAGE_ALLOC_COSTLY_ORDER, from the
+ * block's start) finds an LRU page (the migrate side) or a free block's head (the free side;
+ * only MOVABLE blocks until one is found); __reset_isolation_pfn() decides. The cached scanner
+ * positions move to the first block found on each side. If no pair was found, both are left
+ * where the walks met, so the next partial pass ends at once.
  */
 export function resetIsolationSuitable(zone: ZoneState, owners: PageOwners): ZoneState {
   if (!zone.compaction.blockskipFlush) return zone;
-  let next = withCompaction(zone, { blockskipFlush: false });
-  let pageblockSkip = next.pageblockSkip;
-  for (let index = 0; index < nrPageblocks(zone.config); index++) {
-    if (!sparseGet(pageblockSkip, index)) continue;
-    const start = index << zone.config.pageblockOrder;
-    const big = coveringAllocation(zone, owners, start);
-    if (big !== undefined && big.order >= zone.config.pageblockOrder) continue;
-    pageblockSkip = sparseSet(pageblockSkip, index, undefined);
+  const config = zone.config;
+  const nrPb = pageblockNrPages(config);
+  let pageblockSkip = zone.pageblockSkip;
+
+  /** __reset_isolation_pfn() */
+  const resetIsolationPfn = (pfn: number, checkSource: boolean, checkTarget: boolean): boolean => {
+    // pageblock_skip_persistent(): inside an allocation of pageblock order or more.
+    const covering = coveringAllocation(zone, owners, pfn);
+    if (covering !== undefined && covering.order >= config.pageblockOrder) return false;
+    const index = pfn >> config.pageblockOrder;
+    if (checkSource && checkTarget && sparseGet(pageblockSkip, index) !== true) return true;
+    if (!checkSource && checkTarget && getPfnblockMigratetype(zone, pfn) !== MIGRATE_MOVABLE) return false;
+    const first = pageblockStart(zone, pfn);
+    const last = Math.min(first + nrPb, config.nrPages) - 1;
+    for (let page = first; page <= last; page += 1 << PAGE_ALLOC_COSTLY_ORDER) {
+      const lru = checkSource && pageLru(zone, owners, page);
+      // PageBuddy() is set on a free block's head page only.
+      if (lru || (checkTarget && sparseGet(zone.freeBlocks, page) !== undefined)) {
+        pageblockSkip = sparseSet(pageblockSkip, index, undefined);
+        return true;
+      }
+    }
+    return false;
+  };
+
+  let { initMigratePfn, initFreePfn, cachedMigratePfn, cachedFreePfn } = zone.compaction;
+  let migratePfn = 0;
+  let freePfn = config.nrPages - 1;
+  let resetMigrate = freePfn;
+  let resetFree = migratePfn;
+  let sourceSet = false;
+  let freeSet = false;
+  for (; migratePfn < freePfn; migratePfn += nrPb, freePfn -= nrPb) {
+    if (resetIsolationPfn(migratePfn, true, sourceSet) && migratePfn < resetMigrate) {
+      sourceSet = true;
+      resetMigrate = migratePfn;
+      initMigratePfn = resetMigrate;
+      cachedMigratePfn = [resetMigrate, resetMigrate];
+    }
+    // free_pfn is the last page of its block (zone end - 1 - k * pageblock_nr_pages), and is
+    // cached as it is: the next free scanner starts there, at the block's last page.
+    if (resetIsolationPfn(freePfn, freeSet, true) && freePfn > resetFree) {
+      freeSet = true;
+      resetFree = freePfn;
+      initFreePfn = resetFree;
+      cachedFreePfn = resetFree;
+    }
   }
-  next = { ...next, pageblockSkip };
-  // With every useful block unmarked, both scanners start from the zone ends again.
-  return resetCachedPositions({
-    ...next,
-    compaction: { ...next.compaction, initMigratePfn: 0, initFreePfn: next.compaction.cachedFreePfn },
-  });
+  // Leave no distance if no suitable block was reset.
+  if (resetMigrate >= resetFree) {
+    cachedMigratePfn = [migratePfn, migratePfn];
+    cachedFreePfn = freePfn;
+  }
+  return {
+    ...zone,
+    pageblockSkip,
+    compaction: {
+      ...zone.compaction,
+      blockskipFlush: false,
+      initMigratePfn,
+      initFreePfn,
+      cachedMigratePfn,
+      cachedFreePfn,
+    },
+  };
 }
 
 /** mm/compaction.c update_cached_migrate() */
