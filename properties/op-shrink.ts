@@ -8,8 +8,15 @@ import { __GFP_ACCOUNT, __GFP_COMP, __GFP_NOWARN, __GFP_ZERO, type GfpMask } fro
 import type { PlannedOp } from "./arbitraries.js";
 import type { Simplifier } from "./minimize.js";
 
-/** How far apart two allocations may be to be merged; keeps a pass at O(n) candidates. */
-const MERGE_WINDOW = 8;
+/**
+ * How far apart two allocations may be to be merged; keeps a pass at O(n) candidates. A case
+ * that fills a zone to just inside a watermark window needs its fill kept while its layout
+ * changes, and the allocations that can merge are often more than 8 ops apart. Measured on the
+ * slowpath-never-gives-up planted fault once compaction migrates the last folio it isolated
+ * first: with a window of 8 the shrinker stopped at 52 ops (no op or pair removable, no merge in
+ * reach), with 16 it reaches 16 ops, in fewer predicate calls (2,555 against 7,511).
+ */
+const MERGE_WINDOW = 16;
 
 /** drain_all_pages is the simplest op: it hands every pcp page to the buddy lists at once. */
 const DRAIN_ALL: PlannedOp = { kind: "drain", cpu: "all" };
