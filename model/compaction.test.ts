@@ -17,6 +17,7 @@ import { ALLOC_WMARK_MIN } from "./alloc-flags.js";
 import { type CompactRequest, compactZone, resetIsolationSuitable } from "./compaction.js";
 import type { EventSink, TraceEvent } from "./events.js";
 import { GFP_KERNEL } from "./gfp.js";
+import { getAllocation, handleAt } from "./page-owner.js";
 import { sparseGet, sparseSet } from "./persistent/sparse-array.js";
 import type { System } from "./system.js";
 import { buildZone } from "./test-support/zone-layout.js";
@@ -76,6 +77,38 @@ describe("isolate_migratepages_block() and the skip bit", () => {
     expect(result.stats.migrated).toBe(256);
     expect(result.status).toBe("COMPACT_SUCCESS");
     expect(sparseGet(result.state.zone.freeBlocks, PAGEBLOCK)?.order).toBe(9);
+  });
+});
+
+describe("compact_zone() step by step", () => {
+  const events: EventSink = [];
+  const result = compactZone(built, REQUEST, undefined, events);
+
+  it("traces compact_finished() on every pass of the loop, a pageblock boundary or not", () => {
+    // No migration failed, so no rescan: one isolate_migratepages_block() call per pass, and one
+    // more compact_finished() that ends the loop. At pfn 0 and 512 (pageblock boundaries) no
+    // order-2 block is free yet: NO_SUITABLE_PAGE, traced as such. The seven resumed passes inside
+    // pageblock 1 (576 ... 960) are CONTINUE without a look at the free lists; at 1024,
+    // pageblock 1 is free.
+    const rets = events.flatMap((e) => (e.name === "mm_compaction_finished" ? [e.ret] : []));
+    expect(rets.length).toBe(isolations(events).length + 1);
+    expect(rets).toEqual([
+      "COMPACT_NO_SUITABLE_PAGE",
+      "COMPACT_NO_SUITABLE_PAGE",
+      ...Array.from({ length: 7 }, () => "COMPACT_CONTINUE"),
+      "COMPACT_SUCCESS",
+    ]);
+  });
+
+  it("migrates the last folio isolated first: migrate_pages() starts at the list head", () => {
+    // The first batch is pfns 513, 515, ..., 575 (list_add puts 575 at the head). The free
+    // scanner starts at pageblock 3 and takes, in pfn order, 1537 (order 0), 1538 (order 1),
+    // 1541, 1542, ...; compaction_alloc() serves order 0 from the order-0 list first: 1537.
+    const handleAt575 = handleAt(built.owners, 575);
+    const handleAt513 = handleAt(built.owners, 513);
+    expect(handleAt575).toBeDefined();
+    expect(getAllocation(result.state.owners, handleAt575 as number)?.pfn).toBe(1537);
+    expect(getAllocation(result.state.owners, handleAt513 as number)?.pfn).not.toBe(1537);
   });
 });
 

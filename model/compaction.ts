@@ -410,7 +410,7 @@ function isolateMigratepagesBlock(
         nrIsolated = 0;
       }
       if (pfn < nextSkipPfn) {
-        nrScanned += nextSkipPfn - pfn;
+        // low_pfn jumps to the sub-block's end; the pages jumped over are not counted as scanned.
         pfn = nextSkipPfn;
         nextSkipPfn += 1 << order;
       }
@@ -498,6 +498,7 @@ function isolateFreepagesBlock(cc: CompactControl, zone: ZoneState, start: numbe
     pfn = p;
     const isolated = isolateFreePage(next, p, order);
     if (isolated === undefined) {
+      nrScanned += 1; // counted before __isolate_free_page() refused it
       stopped = true;
       break;
     }
@@ -556,6 +557,8 @@ function isolateFreepages(cc: CompactControl, zone: ZoneState, events: EventSink
 /**
  * mm/compaction.c compaction_alloc(): the smallest isolated free block that fits, split
  * buddy-style (upper halves back onto the isolated lists); one more free-scanner pass if none.
+ * Like the kernel it counts the folio off nr_migratepages, so a free-scanner pass in the middle
+ * of a batch isolates only for the folios still waiting.
  */
 function compactionAlloc(cc: CompactControl, zone: ZoneState, order: number, events: EventSink) {
   let next = zone;
@@ -564,8 +567,10 @@ function compactionAlloc(cc: CompactControl, zone: ZoneState, order: number, eve
       const list = cc.freepages[have] as number[];
       const pfn = list.shift();
       if (pfn === undefined) continue;
-      for (let split = have - 1; split >= order; split--) (cc.freepages[split] as number[]).push(pfn + (1 << split));
+      // Each upper half goes to the head of its list (list_add): the next target of that order.
+      for (let split = have - 1; split >= order; split--) (cc.freepages[split] as number[]).unshift(pfn + (1 << split));
       cc.nrFreepages -= 1 << order;
+      cc.nrMigratepages -= 1 << order;
       return { zone: next, pfn };
     }
     if (attempt === 0) next = isolateFreepages(cc, next, events);
@@ -573,15 +578,21 @@ function compactionAlloc(cc: CompactControl, zone: ZoneState, order: number, eve
   return { zone: next, pfn: undefined };
 }
 
-/** migrate_pages() with compaction_alloc(): move each isolated folio to a target block. */
+/**
+ * migrate_pages() with compaction_alloc(): move each isolated folio to a target block, from the
+ * head of cc->migratepages, where isolation put the last folio it took (list_add): the highest
+ * pfn goes first. Counts are in pages, as the kernel's stats are.
+ */
 function migratePages(cc: CompactControl, state: CompactionState, capc: CaptureControl | undefined, events: EventSink) {
   let { zone, owners } = state;
   let migrated = 0;
   let failed = 0;
   let outOfTargets = false;
-  for (const folio of cc.migratepages) {
+  for (let i = cc.migratepages.length - 1; i >= 0; i--) {
+    const folio = cc.migratepages[i] as Allocation;
+    const pages = 1 << folio.order;
     if (outOfTargets) {
-      failed++;
+      failed += pages;
       continue;
     }
     const target = compactionAlloc(cc, zone, folio.order, events);
@@ -589,13 +600,13 @@ function migratePages(cc: CompactControl, state: CompactionState, capc: CaptureC
     if (target.pfn === undefined) {
       // -ENOMEM: no free page to migrate to; the rest are put back too.
       outOfTargets = true;
-      failed++;
+      failed += pages;
       continue;
     }
     owners = moveAllocation(owners, folio.handle, target.pfn);
     // The old folio is freed like any other page: onto this CPU's pcp list if small enough.
     zone = freePages(zone, folio.pfn, folio.order, cc.request.cpu, events, capc, BY_COMPACTION);
-    migrated++;
+    migrated += pages;
   }
   emit(events, { name: "mm_compaction_migratepages", nr_migratepages: migrated, nr_failed: failed });
   cc.migrated += migrated;
@@ -603,6 +614,11 @@ function migratePages(cc: CompactControl, state: CompactionState, capc: CaptureC
   cc.migratepages = [];
   cc.nrMigratepages = 0;
   return { state: { zone, owners }, outOfTargets, failed };
+}
+
+/** COMPACTION_HPAGE_ORDER: HPAGE_PMD_ORDER with THP, else the PMD order (pageblock order here). */
+function compactionHpageOrder(zone: ZoneState): number {
+  return zone.config.thpOrder ?? zone.config.pageblockOrder;
 }
 
 /** The kernel's `defrag_mode && !cc->direct_compaction`: kcompactd under vm.defrag_mode. */
@@ -630,7 +646,7 @@ function compactFinished(
     ret = cc.wholeZone ? "COMPACT_COMPLETE" : "COMPACT_PARTIAL_SKIPPED";
   } else if ((cc.migratePfn & (pageblockNrPages(next.config) - 1)) !== 0) {
     // Always finish the pageblock being scanned, so fewer fallbacks are needed later.
-    return { zone: next, ret: "COMPACT_CONTINUE" };
+    ret = "COMPACT_CONTINUE";
   } else if (kcompactdInDefragMode(cc.request)) {
     const met = zoneWatermarkOkWith(
       next,
@@ -728,12 +744,16 @@ export function compactZone(
     status = finished.ret;
     if (status !== "COMPACT_CONTINUE") break;
     const iterationStart = cc.migratePfn;
-    cc.finishPageblock =
-      pageblockStart(zone, lastMigratedPfn) === pageblockStart(zone, iterationStart) && lastMigratedPfn !== 0;
+    // Rescan a pageblock at most once. last_migrated_pfn is 0 both before any migration and after
+    // a drain, and pageblock 0 then matches it: the kernel finishes that block in one go.
+    cc.finishPageblock = pageblockStart(zone, lastMigratedPfn) === pageblockStart(zone, iterationStart);
     let rescan = true;
-    let migratedThisRound = false;
+    // Whether the last isolate_migratepages() of this iteration led to migrate_pages(): only
+    // then does the kernel reach its capture check (ISOLATE_NONE jumps to check_drain).
+    let migrated = false;
     while (rescan) {
       rescan = false;
+      migrated = false;
       const isolation = isolateMigratepages(cc, { zone, owners }, events);
       zone = isolation.zone;
       if (!isolation.isolated) {
@@ -748,7 +768,7 @@ export function compactZone(
       const migration = migratePages(cc, { zone, owners }, capc, events);
       zone = migration.state.zone;
       owners = migration.state.owners;
-      migratedThisRound = true;
+      migrated = true;
       if (migration.outOfTargets && !scannersMet(cc, zone)) {
         status = "COMPACT_CONTENDED";
         break;
@@ -761,11 +781,13 @@ export function compactZone(
         !cc.finishPageblock
       ) {
         cc.finishPageblock = true;
+        // Draining pcp lists does not help a THP-order request once a page failed to migrate.
+        if (request.order === compactionHpageOrder(zone)) lastMigratedPfn = 0;
         rescan = true;
       }
     }
     if (status === "COMPACT_CONTENDED") break;
-    if (migratedThisRound && capc?.page !== undefined) {
+    if (migrated && capc?.page !== undefined) {
       status = "COMPACT_SUCCESS";
       break;
     }
@@ -777,10 +799,6 @@ export function compactZone(
         zone = drainPagesZone(zone, request.cpu, events, capc).zone;
         lastMigratedPfn = 0;
       }
-    }
-    if (capc?.page !== undefined) {
-      status = "COMPACT_SUCCESS";
-      break;
     }
   }
   // release_free_list(): unused targets go back (through this CPU's pcp for small orders), and
@@ -796,7 +814,8 @@ export function compactZone(
     const freePfn = pageblockStart(zone, highPfn);
     if (freePfn > zone.compaction.cachedFreePfn) zone = withCompaction(zone, { cachedFreePfn: freePfn });
   }
-  if (capc?.page !== undefined) status = "COMPACT_SUCCESS";
+  // A page captured along the way makes compact_zone_order() return SUCCESS (tryToCompactPages());
+  // compact_zone() itself, and its end trace, report the status its loop ended with.
   countVmEvent(events, "COMPACTMIGRATE_SCANNED", cc.migrateScanned);
   countVmEvent(events, "COMPACTFREE_SCANNED", cc.freeScanned);
   countVmEvent(events, "COMPACTISOLATED", cc.isolated);
