@@ -10,6 +10,7 @@ import {
   calculateMinFreeKbytes,
   pcpFreeHighBatch,
   setupPerZoneWmarks,
+  thpRecommendedMinFreeKbytes,
   ZoneConfigError,
   type ZoneConfigInput,
   zoneBatchsize,
@@ -100,6 +101,25 @@ describe("zone_highsize(): max(low_wmark / nr_cpus_of_node, batch << 2)", () => 
     expect(zoneHighsize(3096, 63, 4)).toBe(774); // 2^20 pages: 774 > 252
     expect(zoneHighsize(3096, 63, 1)).toBe(3096);
     expect(zoneHighsize(3096, 63, 64)).toBe(252); // 3096 / 64 = 48 < 63 << 2
+  });
+});
+
+describe("set_recommended_min_free_kbytes() (khugepaged, THP enabled)", () => {
+  it("raises min_free_kbytes to 11 pageblocks, capped at 5% of the pages above the high watermark", () => {
+    // 2^15 pages (128 MiB), pageblock 512 pages: calculate_min_free_kbytes() = int_sqrt(131072
+    // * 16) = 1448 KiB, so min 362, high 362 + 2 * 90 = 542. Recommended min(512 * 11 = 5632,
+    // (32768 - 542) / 20 = 1611) = 1611 pages = 6444 KiB.
+    expect(thpRecommendedMinFreeKbytes(1 << 15, 9, 10)).toBe(6444);
+    expect(buildZoneConfig({ nrPages: 1 << 15, thpEnabled: true }).watermarks.min).toBe(1611);
+    // 2^20 pages (4 GiB): 8192 KiB booted; 5632 pages (22528 KiB) is below 5%, and raises it.
+    expect(thpRecommendedMinFreeKbytes(1 << 20, 9, 10)).toBe(22528);
+    // Never lowers: a zone whose booted value is larger keeps it (2^24 pages: 32768 KiB booted).
+    expect(thpRecommendedMinFreeKbytes(1 << 24, 9, 10)).toBe(calculateMinFreeKbytes(1 << 24));
+  });
+
+  it("is off by default, and an explicit min_free_kbytes wins", () => {
+    expect(buildZoneConfig({ nrPages: 1 << 15 }).watermarks.min).toBe(362);
+    expect(buildZoneConfig({ nrPages: 1 << 15, thpEnabled: true, minFreeKbytes: 1024 }).watermarks.min).toBe(256);
   });
 });
 

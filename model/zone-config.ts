@@ -4,7 +4,7 @@
  */
 
 import type { PlantedFault } from "./fault-injection.js";
-import { MIGRATE_TYPES, PAGE_ALLOC_COSTLY_ORDER } from "./migratetype.js";
+import { MIGRATE_PCPTYPES, MIGRATE_TYPES, PAGE_ALLOC_COSTLY_ORDER } from "./migratetype.js";
 
 export const PAGE_SIZE_KB = 4;
 /** mm/page_alloc.c: watermark_scale_factor default, in units of 1/10000 of the zone. */
@@ -36,8 +36,18 @@ export interface ZoneConfigInput {
   readonly pcpBatch?: number;
   /** pcp->high; default zone_highsize() (high_min). Fixed: 6.7's auto-tuning up to high_max is not modelled. */
   readonly pcpHigh?: number;
-  /** min_free_kbytes; default calculate_min_free_kbytes() for this zone's size. */
+  /**
+   * min_free_kbytes; default calculate_min_free_kbytes() for this zone's size, raised by
+   * khugepaged when `thpEnabled` is set.
+   */
   readonly minFreeKbytes?: number;
+  /**
+   * /sys/kernel/mm/transparent_hugepage/enabled is "always" or "madvise": khugepaged then raises
+   * the default min_free_kbytes to set_recommended_min_free_kbytes()'s value. Default false
+   * ("never"), the setting database vendors recommend; THP pcp lists (thpOrder) exist either way,
+   * as CONFIG_TRANSPARENT_HUGEPAGE builds them.
+   */
+  readonly thpEnabled?: boolean;
   /**
    * Each CPU's share of the last-level cache in KiB (per_cpu_data_slice_size); 0 for a machine
    * whose cacheinfo reports none. Default DEFAULT_PER_CPU_CACHE_SLICE_KB.
@@ -125,6 +135,25 @@ export function calculateMinFreeKbytes(managedPages: number): number {
 }
 
 /**
+ * mm/khugepaged.c set_recommended_min_free_kbytes() for this one zone (nr_zones = 1): two free
+ * pageblocks against fragmentation, plus MIGRATE_PCPTYPES^2 more so each type can fall back
+ * without polluting, capped at 5% of nr_free_buffer_pages() (managed pages above the high
+ * watermark the boot-time min_free_kbytes gives). Returns min_free_kbytes in KiB: the larger
+ * of the two.
+ */
+export function thpRecommendedMinFreeKbytes(managedPages: number, pageblockOrder: number, scaleFactor: number): number {
+  const booted = calculateMinFreeKbytes(managedPages);
+  const pageblock = 1 << pageblockOrder;
+  const high = setupPerZoneWmarks(managedPages, booted, scaleFactor).high;
+  const freeBufferPages = Math.max(managedPages - high, 0);
+  const recommendedPages = Math.min(
+    pageblock * 2 + pageblock * MIGRATE_PCPTYPES * MIGRATE_PCPTYPES,
+    Math.floor(freeBufferPages / 20),
+  );
+  return Math.max(booted, recommendedPages * PAGE_SIZE_KB);
+}
+
+/**
  * mm/page_alloc.c __setup_per_zone_wmarks() for a single lowmem zone: min is all of
  * pages_min, and each further watermark adds max(min/4, managed * scale_factor / 10000).
  */
@@ -165,13 +194,17 @@ export function buildZoneConfig(input: ZoneConfigInput = {}): ZoneConfig {
   const thpOrder =
     thpInput === null ? null : intInRange("thpOrder", thpInput, PAGE_ALLOC_COSTLY_ORDER + 1, maxPageOrder);
   const nrCpus = intInRange("nrCpus", input.nrCpus ?? 4, 1, 1024);
-  const minFreeKbytes = intInRange("minFreeKbytes", input.minFreeKbytes ?? calculateMinFreeKbytes(nrPages), 0, 1 << 30);
   const scale = intInRange(
     "watermarkScaleFactor",
     input.watermarkScaleFactor ?? DEFAULT_WATERMARK_SCALE_FACTOR,
     1,
     3000,
   );
+  const bootMinFreeKbytes =
+    input.thpEnabled === true
+      ? thpRecommendedMinFreeKbytes(nrPages, pageblockOrder, scale)
+      : calculateMinFreeKbytes(nrPages);
+  const minFreeKbytes = intInRange("minFreeKbytes", input.minFreeKbytes ?? bootMinFreeKbytes, 0, 1 << 30);
   const watermarks = setupPerZoneWmarks(nrPages, minFreeKbytes, scale);
   const pcpBatch = intInRange("pcpBatch", input.pcpBatch ?? zoneBatchsize(nrPages), 1, 1 << 16);
   const pcpHigh = intInRange("pcpHigh", input.pcpHigh ?? zoneHighsize(watermarks.low, pcpBatch, nrCpus), 0, 1 << 24);

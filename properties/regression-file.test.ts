@@ -110,6 +110,12 @@ describe("regression files", () => {
       '"gremlins"',
     ],
     [
+      "a THP setting that is not a boolean",
+      mutate((j) => ((j.config as { zone: { thpEnabled: unknown } }).zone.thpEnabled = "madvise")),
+      "config.zone.thpEnabled",
+      "true or false",
+    ],
+    [
       "an unknown kernel option",
       mutate((j) => ((j.config as { kernel: object }).kernel = { hugepages: true })),
       "config.kernel.hugepages",

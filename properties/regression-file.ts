@@ -79,11 +79,13 @@ function readString(obj: Record<string, unknown>, key: string): string {
 
 function readZone(value: unknown): ZoneConfigInput {
   if (!isRecord(value)) throw new FieldError("config.zone", "expected an object");
-  const { faults, ...rest } = value;
+  const { faults, thpEnabled, ...rest } = value;
   for (const [key, v] of Object.entries(rest)) {
     if (v !== null && typeof v !== "number")
       throw new FieldError(`config.zone.${key}`, `expected a number, got ${JSON.stringify(v)}`);
   }
+  if (thpEnabled !== undefined && typeof thpEnabled !== "boolean")
+    throw new FieldError("config.zone.thpEnabled", `expected true or false, got ${JSON.stringify(thpEnabled)}`);
   if (faults !== undefined) {
     if (!Array.isArray(faults)) throw new FieldError("config.zone.faults", "expected an array of fault names");
     faults.forEach((f, i) => {
