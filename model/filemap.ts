@@ -31,7 +31,7 @@ import {
 import type { BackgroundState } from "./kcompactd.js";
 import { wakeupKcompactd } from "./kcompactd.js";
 import { allocateBlock, freeBlock, type MmContext } from "./memory.js";
-import { getAllocation, recordAllocation, setDirty } from "./page-owner.js";
+import { folioPieces, getAllocation, recordAllocation, setDirty } from "./page-owner.js";
 import { emptySparseArray, type SparseArray, sparseForEach, sparseGet, sparseSet } from "./persistent/sparse-array.js";
 import { POLICY_HELPERS } from "./policies/helpers.js";
 import { cleanPageCachePages } from "./vmscan.js";
@@ -92,7 +92,11 @@ function withFile<S extends WithPageCache>(state: S, file: number, cached: Cache
   return { ...state, pagecache: { ...state.pagecache, files: sparseSet(state.pagecache.files, file, cached) } };
 }
 
-/** The folio covering `index`, if cached (and not reclaimed meanwhile). */
+/**
+ * The folio covering `index`, if cached (and not reclaimed meanwhile). A folio that migration
+ * split (page-owner.ts splitAllocation()) is found through its old head: the page at `index`
+ * is its own order-0 folio now.
+ */
 export function findFolio(state: BackgroundState, cached: CachedFile, index: number, maxOrder: number) {
   for (let order = 0; order <= maxOrder; order++) {
     const head = index & ~((1 << order) - 1);
@@ -100,6 +104,10 @@ export function findFolio(state: BackgroundState, cached: CachedFile, index: num
     if (handle === undefined) continue;
     const alloc = getAllocation(state.owners, handle);
     if (alloc !== undefined && head + 2 ** alloc.order > index) return { head, handle, order: alloc.order };
+    const piece = folioPieces(state.owners, handle)[index - head];
+    if (piece !== undefined && index > head && getAllocation(state.owners, piece) !== undefined) {
+      return { head: index, handle: piece, order: 0 };
+    }
   }
   return undefined;
 }
@@ -340,7 +348,7 @@ export function truncate<S extends WithPageCache>(state: S, file: number, ctx: M
   let freed = 0;
   const handles: number[] = [];
   sparseForEach(cached.folios, (_index, handle) => {
-    handles.push(handle);
+    handles.push(...folioPieces(state.owners, handle));
     return true;
   });
   for (const handle of handles) {
@@ -357,11 +365,13 @@ export function writebackAll<S extends WithPageCache>(state: S): { state: S; cle
   let owners = state.owners;
   let cleaned = 0;
   sparseForEach(state.pagecache.files, (_file, cached) => {
-    sparseForEach(cached.folios, (_index, handle) => {
-      const alloc = getAllocation(owners, handle);
-      if (alloc?.dirty === true) {
-        owners = setDirty(owners, handle, false);
-        cleaned += 2 ** alloc.order;
+    sparseForEach(cached.folios, (_index, folio) => {
+      for (const handle of folioPieces(owners, folio)) {
+        const alloc = getAllocation(owners, handle);
+        if (alloc?.dirty === true) {
+          owners = setDirty(owners, handle, false);
+          cleaned += 2 ** alloc.order;
+        }
       }
       return true;
     });

@@ -8,7 +8,15 @@
 
 import type { PageProbe } from "./fallback.js";
 import { MIGRATE_MOVABLE, type Migratetype } from "./migratetype.js";
-import { EMPTY_LIST, type Linked, type ListHead, listAddHead, listDelete, listIds } from "./persistent/linked-list.js";
+import {
+  EMPTY_LIST,
+  type Linked,
+  type ListHead,
+  listAddHead,
+  listDelete,
+  listIds,
+  listInsertBefore,
+} from "./persistent/linked-list.js";
 import {
   emptyGrowingSparseArray,
   type SparseArray,
@@ -50,6 +58,18 @@ export interface PageOwners {
    */
   readonly lruNodes: SparseArray<Linked>;
   readonly lru: ListHead;
+  /**
+   * Folios split by migration (splitAllocation()): by the handle the folio had, its pieces. The
+   * head page keeps that handle; the page at offset j >= 1 has handle `firstTail + j - 1`. The
+   * page cache finds a split folio's pages through this (filemap.ts findFolio()).
+   */
+  readonly splitTails: SparseArray<SplitTails>;
+}
+
+export interface SplitTails {
+  readonly firstTail: number;
+  /** Pages the folio had: 2^order before the split. */
+  readonly pages: number;
 }
 
 /**
@@ -70,8 +90,9 @@ function makeOwners(
   nextHandle: number,
   lruNodes: SparseArray<Linked>,
   lru: ListHead,
+  splitTails: SparseArray<SplitTails>,
 ): PageOwners {
-  return { byHandle, nrPages, nextHandle, lruNodes, lru };
+  return { byHandle, nrPages, nextHandle, lruNodes, lru, splitTails };
 }
 
 export function emptyPageOwners(nrPages: number): PageOwners {
@@ -81,6 +102,7 @@ export function emptyPageOwners(nrPages: number): PageOwners {
     1,
     emptyGrowingSparseArray(HANDLE_CAPACITY),
     EMPTY_LIST,
+    emptyGrowingSparseArray(HANDLE_CAPACITY),
   );
 }
 
@@ -117,9 +139,15 @@ export function recordAllocation(
   // folio_add_lru(): new page cache goes on the LRU's head.
   if (isFileLru(alloc.use)) {
     const update = listAddHead(owners.lruNodes, owners.lru, handle, { prev: -1, next: -1 });
-    return { owners: makeOwners(byHandle, owners.nrPages, handle + 1, update.nodes, update.list), handle };
+    return {
+      owners: makeOwners(byHandle, owners.nrPages, handle + 1, update.nodes, update.list, owners.splitTails),
+      handle,
+    };
   }
-  return { owners: makeOwners(byHandle, owners.nrPages, handle + 1, owners.lruNodes, owners.lru), handle };
+  return {
+    owners: makeOwners(byHandle, owners.nrPages, handle + 1, owners.lruNodes, owners.lru, owners.splitTails),
+    handle,
+  };
 }
 
 /** Marks page cache dirty (a write) or clean (writeback done). */
@@ -128,7 +156,7 @@ export function setDirty(owners: PageOwners, handle: number, dirty: boolean): Pa
   if (alloc === undefined) throw new Error(`no allocation with handle ${handle}`);
   if ((alloc.dirty ?? false) === dirty) return owners;
   const byHandle = sparseSet(owners.byHandle, handle, { ...alloc, dirty });
-  return makeOwners(byHandle, owners.nrPages, owners.nextHandle, owners.lruNodes, owners.lru);
+  return makeOwners(byHandle, owners.nrPages, owners.nextHandle, owners.lruNodes, owners.lru, owners.splitTails);
 }
 
 /** The file LRU from oldest to newest, as reclaim scans it. */
@@ -156,9 +184,9 @@ export function releaseAllocation(owners: PageOwners, handle: number): PageOwner
   const byHandle = sparseSet(owners.byHandle, handle, undefined);
   if (sparseGet(owners.lruNodes, handle) !== undefined) {
     const update = listDelete(owners.lruNodes, owners.lru, handle);
-    return makeOwners(byHandle, owners.nrPages, owners.nextHandle, update.nodes, update.list);
+    return makeOwners(byHandle, owners.nrPages, owners.nextHandle, update.nodes, update.list, owners.splitTails);
   }
-  return makeOwners(byHandle, owners.nrPages, owners.nextHandle, owners.lruNodes, owners.lru);
+  return makeOwners(byHandle, owners.nrPages, owners.nextHandle, owners.lruNodes, owners.lru, owners.splitTails);
 }
 
 /** The folio moved (migration): same handle, new pfn. */
@@ -171,7 +199,53 @@ export function moveAllocation(owners: PageOwners, handle: number, newPfn: numbe
     owners.nextHandle,
     owners.lruNodes,
     owners.lru,
+    owners.splitTails,
   );
+}
+
+/**
+ * mm/huge_memory.c split_folio(): the folio becomes 2^order order-0 folios in place. The head
+ * page keeps the handle; each tail page gets a new one (handles handed out in pfn order), with
+ * the head's gfp, use and dirty state. Page cache tails go on the file LRU next to the head, on
+ * its newer side, as lru_add_split_folio() puts them. Returns the pieces, head first.
+ */
+export function splitAllocation(owners: PageOwners, handle: number): { owners: PageOwners; pieces: Allocation[] } {
+  const alloc = sparseGet(owners.byHandle, handle);
+  if (alloc === undefined) throw new Error(`no allocation with handle ${handle}`);
+  const pages = 1 << alloc.order;
+  if (pages === 1) return { owners, pieces: [alloc] };
+  const head: Allocation = { ...alloc, order: 0 };
+  let byHandle = sparseSet(owners.byHandle, handle, head);
+  let lruNodes = owners.lruNodes;
+  let lru = owners.lru;
+  const onLru = sparseGet(lruNodes, handle) !== undefined;
+  const pieces: Allocation[] = [head];
+  const firstTail = owners.nextHandle;
+  for (let offset = 1; offset < pages; offset++) {
+    const tail: Allocation = { ...head, pfn: alloc.pfn + offset, handle: firstTail + offset - 1 };
+    byHandle = sparseSet(byHandle, tail.handle, tail);
+    if (onLru) {
+      const update = listInsertBefore(lruNodes, lru, handle, tail.handle, { prev: -1, next: -1 });
+      lruNodes = update.nodes;
+      lru = update.list;
+    }
+    pieces.push(tail);
+  }
+  const splitTails = sparseSet(owners.splitTails, handle, { firstTail, pages });
+  return {
+    owners: makeOwners(byHandle, owners.nrPages, firstTail + pages - 1, lruNodes, lru, splitTails),
+    pieces,
+  };
+}
+
+/**
+ * The handles of what was one folio, head first: `handle` itself, and if migration split it
+ * (splitAllocation()), every tail page's. Some may have been freed since.
+ */
+export function folioPieces(owners: PageOwners, handle: number): number[] {
+  const split = sparseGet(owners.splitTails, handle);
+  if (split === undefined) return [handle];
+  return [handle, ...Array.from({ length: split.pages - 1 }, (_, i) => split.firstTail + i)];
 }
 
 export function forEachAllocationInRange(

@@ -11,6 +11,7 @@ import {
   listEditAddTail,
   listEditDelete,
   listIds,
+  listInsertBefore,
   NIL,
 } from "./linked-list.js";
 import {
@@ -26,21 +27,35 @@ interface Node extends Linked {
   readonly tag: number;
 }
 
-type Cmd =
+type EditCmd =
   | { readonly kind: "head" | "tail"; readonly list: number; readonly id: number }
   | { readonly kind: "delete"; readonly pick: number };
+
+/** The persistent operations have one more: insert before a node (the edit sessions do not). */
+type Cmd = EditCmd | { readonly kind: "before"; readonly pick: number; readonly id: number };
 
 const CAPACITY = 256;
 const LISTS = 3;
 
+const editCmd: fc.Arbitrary<EditCmd> = fc.oneof(
+  fc.record({
+    kind: fc.constantFrom("head" as const, "tail" as const),
+    list: fc.nat({ max: LISTS - 1 }),
+    id: fc.nat({ max: CAPACITY - 1 }),
+  }),
+  fc.record({ kind: fc.constant("delete" as const), pick: fc.nat({ max: 1000 }) }),
+);
+
+const editCmds: fc.Arbitrary<EditCmd[]> = fc.array(editCmd, { maxLength: 150 });
+
 const cmds: fc.Arbitrary<Cmd[]> = fc.array(
   fc.oneof(
+    editCmd,
     fc.record({
-      kind: fc.constantFrom("head" as const, "tail" as const),
-      list: fc.nat({ max: LISTS - 1 }),
+      kind: fc.constant("before" as const),
+      pick: fc.nat({ max: 1000 }),
       id: fc.nat({ max: CAPACITY - 1 }),
     }),
-    fc.record({ kind: fc.constant("delete" as const), pick: fc.nat({ max: 1000 }) }),
   ),
   { maxLength: 150 },
 );
@@ -58,7 +73,22 @@ function run(commands: readonly Cmd[], check: (state: State, model: readonly num
   };
   const model: number[][] = Array.from({ length: LISTS }, () => []);
   for (const cmd of commands) {
-    if (cmd.kind === "delete") {
+    if (cmd.kind === "before") {
+      // Insert just before (on the head side of) a node already on some list.
+      const all = model.flatMap((ids, list) => ids.map((id) => ({ id, list })));
+      const anchor = all[cmd.pick % Math.max(1, all.length)];
+      if (anchor === undefined || sparseGet(state.nodes, cmd.id) !== undefined) continue;
+      const update = listInsertBefore(state.nodes, state.lists[anchor.list] ?? EMPTY_LIST, anchor.id, cmd.id, {
+        tag: cmd.id * 10,
+        prev: 99,
+        next: 99,
+      });
+      const lists = state.lists.slice();
+      lists[anchor.list] = update.list;
+      state = { nodes: update.nodes, lists };
+      const ids = model[anchor.list] ?? [];
+      ids.splice(ids.indexOf(anchor.id), 0, cmd.id);
+    } else if (cmd.kind === "delete") {
       const all = model.flatMap((ids, list) => ids.map((id) => ({ id, list })));
       const victim = all[cmd.pick % Math.max(1, all.length)];
       if (victim === undefined) continue;
@@ -110,7 +140,7 @@ function expectListsMatch(state: State, model: readonly number[][]): void {
 }
 
 describe("persistent linked lists against plain arrays", () => {
-  it("list_add / list_add_tail / list_del agree with unshift / push / splice", () => {
+  it("list_add / list_add_tail / insert-before / list_del agree with unshift / push / splice", () => {
     fc.assert(
       fc.property(cmds, (commands) => run(commands, expectListsMatch)),
       { numRuns: 200 },
@@ -140,7 +170,7 @@ const relinkNode = (node: Node, prev: number, next: number): Node => ({ tag: nod
 describe("linked lists in edit sessions", () => {
   it("give the same nodes and heads as the persistent operations, and leave the input alone", () => {
     fc.assert(
-      fc.property(cmds, fc.nat({ max: 6 }), (commands, sessionLength) => {
+      fc.property(editCmds, fc.nat({ max: 6 }), (commands, sessionLength) => {
         // The persistent run gives the expected state after every command.
         const expected: State[] = [];
         run(commands, (state) => expected.push(state));

@@ -93,6 +93,24 @@ export function listAddTail<N extends Linked>(
   return { nodes: next, list: { head: list.head === NIL ? id : list.head, tail: id, length: list.length + 1 } };
 }
 
+/** list_add_tail(new, &next->lru): insert `node` just before node `before` (on its head side). */
+export function listInsertBefore<N extends Linked>(
+  nodes: SparseArray<N>,
+  list: ListHead,
+  before: number,
+  id: number,
+  node: N,
+): ListUpdate<N> {
+  const anchor = mustGet(nodes, before);
+  let next = sparseSet(nodes, id, withLinks(node, anchor.prev, before));
+  next = relink(next, before, id, undefined);
+  if (anchor.prev !== NIL) next = relink(next, anchor.prev, undefined, id);
+  return {
+    nodes: next,
+    list: { head: list.head === before ? id : list.head, tail: list.tail, length: list.length + 1 },
+  };
+}
+
 /** list_del(): unlink node `id` from `list` and remove it from `nodes`. */
 export function listDelete<N extends Linked>(nodes: SparseArray<N>, list: ListHead, id: number): ListUpdate<N> {
   const node = mustGet(nodes, id);
