@@ -16,10 +16,10 @@ import { describe, expect, it } from "vitest";
 import { ALLOC_WMARK_MIN } from "./alloc-flags.js";
 import { type CompactRequest, compactZone, resetIsolationSuitable } from "./compaction.js";
 import type { EventSink, TraceEvent } from "./events.js";
-import { GFP_KERNEL } from "./gfp.js";
-import { getAllocation, handleAt } from "./page-owner.js";
+import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL } from "./gfp.js";
+import { folioPieces, getAllocation, handleAt } from "./page-owner.js";
 import { sparseGet, sparseSet } from "./persistent/sparse-array.js";
-import type { System } from "./system.js";
+import { type System, step } from "./system.js";
 import { buildZone } from "./test-support/zone-layout.js";
 import type { ZoneState } from "./zone.js";
 
@@ -175,5 +175,45 @@ describe("__reset_isolation_suitable()", () => {
   it("does nothing unless a finished pass asked for it", () => {
     const zone = { ...allSkipped(built), compaction: { ...allSkipped(built).compaction, blockskipFlush: false } };
     expect(resetIsolationSuitable(zone, built.owners)).toBe(zone);
+  });
+});
+
+describe("migrate_pages(): a large folio with no target its size is split", () => {
+  // Pageblock 0 page tables; pfns 512-519 an order-3 page-cache folio; the rest of pageblocks 1
+  // and 2 alternate free (even) and anonymous (odd); pageblock 3 is free but for every fourth
+  // pfn, so its free blocks are of order 0 and 1 only. An order-4 compaction isolates the folio
+  // (order 3 < 4) with the anonymous pages of pageblock 1; no isolated free block is order 3.
+  const layout = buildZone({
+    nrPages: 4 * PAGEBLOCK,
+    kernelVariant: "v7",
+    slot: (pfn) => {
+      if (pfn < PAGEBLOCK) return "pgtable";
+      if (pfn < PAGEBLOCK + 8) return "free";
+      if (pfn < 3 * PAGEBLOCK) return pfn % 2 === 0 ? "free" : "anon";
+      return pfn % 4 !== 0 ? "free" : "anon";
+    },
+  }).system;
+  const placed = step(layout, { kind: "alloc", order: 3, gfp: GFP_HIGHUSER_MOVABLE, cpu: 0, use: "pagecache" });
+  const folio = placed.outcome.kind === "allocated" ? placed.outcome.handle : -1;
+  const events: EventSink = [];
+  const result = compactZone(placed.system, { ...REQUEST, order: 4 }, undefined, events);
+
+  it("places the folio where the test needs it", () => {
+    expect(getAllocation(placed.system.owners, folio)).toMatchObject({ pfn: PAGEBLOCK, order: 3 });
+  });
+
+  it("splits it into eight order-0 folios and migrates every one of them", () => {
+    const pieces = folioPieces(result.state.owners, folio);
+    expect(pieces).toHaveLength(8);
+    for (const handle of pieces) {
+      const piece = getAllocation(result.state.owners, handle);
+      expect(piece?.order).toBe(0);
+      expect(piece?.use).toBe("pagecache");
+      expect(piece?.pfn).toBeGreaterThanOrEqual(3 * PAGEBLOCK);
+    }
+    // Nothing failed, so compaction went on: no -ENOMEM, no CONTENDED.
+    expect(result.status).not.toBe("COMPACT_CONTENDED");
+    const migrations = events.filter((e) => e.name === "mm_compaction_migratepages");
+    expect(migrations.every((e) => "nr_failed" in e && e.nr_failed === 0)).toBe(true);
   });
 });

@@ -49,6 +49,7 @@ import {
   isMovableUse,
   moveAllocation,
   type PageOwners,
+  splitAllocation,
 } from "./page-owner.js";
 import { drainPagesZone } from "./pcp.js";
 import { sparseForEachInRange, sparseGet, sparseSet } from "./persistent/sparse-array.js";
@@ -582,31 +583,55 @@ function compactionAlloc(cc: CompactControl, zone: ZoneState, order: number, eve
  * migrate_pages() with compaction_alloc(): move each isolated folio to a target block, from the
  * head of cc->migratepages, where isolation put the last folio it took (list_add): the highest
  * pfn goes first. Counts are in pages, as the kernel's stats are.
+ *
+ * No target for a folio (compaction_alloc() returns NULL: -ENOMEM):
+ * - a large folio is split (try_split_folio(); migrate_pages_batch() does so for compaction) and
+ *   its pages are migrated after the rest of the batch, in one pass that stops quietly when
+ *   targets run out;
+ * - an order-0 folio ends the batch: it and every folio after it stay, the split pages too, and
+ *   the caller sees -ENOMEM (`outOfTargets`).
+ * `failed` (pages left in place) is what makes the kernel's migrate_pages() return non-zero:
+ * it returns 0 when a split folio's pages all moved.
  */
 function migratePages(cc: CompactControl, state: CompactionState, capc: CaptureControl | undefined, events: EventSink) {
   let { zone, owners } = state;
   let migrated = 0;
   let failed = 0;
   let outOfTargets = false;
-  for (let i = cc.migratepages.length - 1; i >= 0; i--) {
-    const folio = cc.migratepages[i] as Allocation;
-    const pages = 1 << folio.order;
-    if (outOfTargets) {
-      failed += pages;
-      continue;
-    }
+  const splitPieces: Allocation[] = [];
+  /** One folio to a target; false when compaction_alloc() had none. */
+  const migrateOne = (folio: Allocation): boolean => {
     const target = compactionAlloc(cc, zone, folio.order, events);
     zone = target.zone;
-    if (target.pfn === undefined) {
-      // -ENOMEM: no free page to migrate to; the rest are put back too.
-      outOfTargets = true;
-      failed += pages;
-      continue;
-    }
+    if (target.pfn === undefined) return false;
     owners = moveAllocation(owners, folio.handle, target.pfn);
     // The old folio is freed like any other page: onto this CPU's pcp list if small enough.
     zone = freePages(zone, folio.pfn, folio.order, cc.request.cpu, events, capc, BY_COMPACTION);
-    migrated += pages;
+    migrated += 1 << folio.order;
+    return true;
+  };
+  for (let i = cc.migratepages.length - 1; i >= 0; i--) {
+    const folio = cc.migratepages[i] as Allocation;
+    if (outOfTargets) {
+      failed += 1 << folio.order;
+      continue;
+    }
+    if (migrateOne(folio)) continue;
+    if (folio.order > 0) {
+      // try_split_folio() puts the tail pages on the split list and the head after them.
+      const split = splitAllocation(owners, folio.handle);
+      owners = split.owners;
+      splitPieces.push(...split.pieces.slice(1), split.pieces[0] as Allocation);
+      continue;
+    }
+    outOfTargets = true;
+    failed += 1;
+  }
+  let piecesStopped = outOfTargets;
+  for (const piece of splitPieces) {
+    if (!piecesStopped && migrateOne(piece)) continue;
+    piecesStopped = true;
+    failed += 1;
   }
   emit(events, { name: "mm_compaction_migratepages", nr_migratepages: migrated, nr_failed: failed });
   cc.migrated += migrated;
