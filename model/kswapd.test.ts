@@ -1,12 +1,15 @@
 /**
- * pgdat_balanced() (mm/vmscan.c), with and without vm.defrag_mode: which free pages count toward
- * kswapd's high watermark. Zones are laid out by hand on the small test zone (1024 pages,
- * 8-page pageblocks, watermarks 64/80/96).
+ * kswapd (mm/vmscan.c): pgdat_balanced() with and without vm.defrag_mode (which free pages count
+ * toward the high watermark; zones laid out by hand on the small test zone: 1024 pages, 8-page
+ * pageblocks, watermarks 64/80/96), and balance_pgdat()'s ZONE_RECLAIM_ACTIVE.
  */
 
 import { describe, expect, it } from "vitest";
-import { pgdatBalanced } from "./kswapd.js";
+import type { EventSink } from "./events.js";
+import { kswapdRun, pgdatBalanced } from "./kswapd.js";
+import { KTHREAD_CPU } from "./node.js";
 import { M, SMALL_TEST_ZONE, withFree } from "./test-support/small-zone.js";
+import { buildZone, pinnedLayout } from "./test-support/zone-layout.js";
 import { emptyZone, type ZoneState } from "./zone.js";
 
 /** `count` free blocks of one order, at the start of the zone, each on the movable list. */
@@ -48,5 +51,25 @@ describe("pgdat_balanced()", () => {
     expect(pgdatBalanced(whole, 2, true)).toBe(true);
     // 12 of them (96 pages) are not enough: the check is free - (2^order - 1) > mark.
     expect(pgdatBalanced(freeBlocks(12, 3), 2, true)).toBe(false);
+  });
+});
+
+describe("balance_pgdat() and ZONE_RECLAIM_ACTIVE", () => {
+  // 2048 pages (pcp batch 1, high 56; watermarks 90/112/134): 64 free pages, 200 clean
+  // page-cache pages to reclaim (test-support's pinned layout).
+  const system = buildZone({ nrPages: 2048, kernelVariant: "v7", slot: pinnedLayout(64, 200) }).system;
+  const woken = { ...system, node: { ...system.node, kswapd: { sleeping: false, order: 0, failures: 0 } } };
+
+  it("frees what kswapd reclaims through a pcp list that holds at most batch * 4 pages", () => {
+    const events: EventSink = [];
+    const after = kswapdRun(woken, false, events);
+    // Reclaimed folios go through KTHREAD_CPU's pcp (free_unref_folios()). With the flag set
+    // nr_pcp_high() is min(1 << 2, 56) = 4, so no more than 4 pages wait there.
+    const reclaimed = events.flatMap((e) => (e.name === "kswapd_run" ? [e.nr_reclaimed] : []));
+    expect(reclaimed[0]).toBeGreaterThan(4);
+    expect(after.zone.pcp[KTHREAD_CPU]?.count).toBeLessThanOrEqual(4);
+    // clear_reclaim_active() when balance_pgdat() is done.
+    expect(after.zone.reclaimActive).toBe(false);
+    expect(pgdatBalanced(after.zone, 0, false)).toBe(true);
   });
 });

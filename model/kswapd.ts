@@ -27,6 +27,10 @@ export function pgdatBalanced(zone: ZoneState, order: number, defragMode: boolea
   return zoneWatermarkOkWith(zone, order, wmarkPages(zone, "high"), 0, freePages);
 }
 
+function withReclaimActive(state: BackgroundState, reclaimActive: boolean): BackgroundState {
+  return { ...state, zone: { ...state.zone, reclaimActive } };
+}
+
 function withKswapd(state: BackgroundState, fields: Partial<BackgroundState["node"]["kswapd"]>): BackgroundState {
   return { ...state, node: { ...state.node, kswapd: { ...state.node.kswapd, ...fields } } };
 }
@@ -71,7 +75,8 @@ function balancePgdat(
   defragMode: boolean,
   events: EventSink,
 ): { state: BackgroundState; reclaimOrder: number } {
-  let next = state;
+  // set_reclaim_active(): while kswapd works, pcp lists hold at most batch * 4 pages (pcp.ts nrPcpHigh()).
+  let next = withReclaimActive(state, true);
   let reclaimOrder = order;
   const boost = state.zone.watermarkBoost;
   let boostReclaim = boost;
@@ -98,6 +103,7 @@ function balancePgdat(
     // Nothing left to reclaim: no further priority level will find more.
     if (shrunk.nrReclaimed === 0) break;
   }
+  next = withReclaimActive(next, false); // clear_reclaim_active()
   countVmEvent(events, "PGSCAN_KSWAPD", scanned);
   countVmEvent(events, "PGSTEAL_KSWAPD", total);
   if (total > 0) next = withKswapd(next, { failures: 0 });

@@ -279,6 +279,16 @@ describe("free: free_frozen_page_commit()", () => {
     expect(pcpOf(freeToPcp(freeToPcp(freeToPcp(unflagged, 0, 1, 0, []), 2, 1, 0, []), 4, 1, 0, [])).count).toBe(0);
   });
 
+  it("while kswapd reclaims (ZONE_RECLAIM_ACTIVE), keeps at most batch * 4 pages", () => {
+    // nr_pcp_high(): min(batch << 2, high) = min(16, 32). The 16th order-0 free reaches it;
+    // nr_pcp_free() = clamp(free_count 16, batch 4, 16 - 4) = 12 go, 4 stay. Without the flag
+    // all 16 stay (16 < 32).
+    const zone = emptyZone({ ...SMALL_TEST_ZONE, pcpBatch: 4, pcpHigh: 32 });
+    const reclaiming = { ...zone, reclaimActive: true };
+    expect(pcpOf(freeAll(reclaiming, range(0, 16))).count).toBe(4);
+    expect(pcpOf(freeAll(zone, range(0, 16))).count).toBe(16);
+  });
+
   it("spills in batch-sized free_pcppages_bulk() chunks, each starting at the list just freed to", () => {
     // batch 3, high 12; frees alternate order 0 (pfns 100..103) and order 1 (pfns 0, 2, 4, 6).
     // The 8th free makes count 12 >= 12; to_free = clamp(free_count 12, 3, 9) = 9. Chunks of 3

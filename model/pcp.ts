@@ -87,11 +87,22 @@ export function nrPcpAlloc(zone: ZoneState, order: number): number {
 }
 
 /**
+ * mm/page_alloc.c nr_pcp_high() when not freeing high-order pages in bulk, with high_min ==
+ * high_max (the model's fixed pcp->high): that high, or while kswapd reclaims
+ * (ZONE_RECLAIM_ACTIVE) at most batch * 4, so reclaimed pages reach the buddy lists sooner.
+ */
+export function nrPcpHigh(zone: ZoneState): number {
+  const { pcpBatch: batch, pcpHigh: high } = zone.config;
+  return zone.reclaimActive ? Math.min(batch << 2, high) : high;
+}
+
+/**
  * mm/page_alloc.c nr_pcp_free(): how many pages one free_pcppages_bulk() returns. Consecutive
  * frees (free_count) raise it from batch towards high - batch to take the zone lock less often.
  */
 export function nrPcpFree(zone: ZoneState, pcp: PerCpuPages): number {
-  const { pcpBatch: batch, pcpHigh: high } = zone.config;
+  const batch = zone.config.pcpBatch;
+  const high = nrPcpHigh(zone);
   if (high < batch) return 1;
   // clamp_t(free_count, batch, high - batch): leave at least a batch on the list.
   return Math.min(Math.max(pcp.freeCount, batch), high - batch);
@@ -243,7 +254,7 @@ export function freeToPcpDraft(
   addToPcpList(draft, cpu, pindex, pfn, order, false);
   const pcp = pcpForWrite(draft, cpu);
   const count = pcp.count;
-  const { pcpBatch: batch, pcpHigh: high } = draft.zone.config;
+  const { pcpBatch: batch, pcpHigh: highMin } = draft.zone.config;
   // High-order pages other than THPs on the pcp fragment memory: when a CPU keeps freeing them
   // without allocating, flush the list instead of keeping up to pcp->high (free_high).
   let freeHigh = false;
@@ -251,7 +262,7 @@ export function freeToPcpDraft(
   if (order > 0 && order <= PAGE_ALLOC_COSTLY_ORDER) {
     // With PCPF_FREE_HIGH_BATCH (a CPU cache slice above 3 * batch pages) a batch may stay.
     freeHigh =
-      pcp.freeCount >= batch + Math.floor(high / 2) &&
+      pcp.freeCount >= batch + Math.floor(highMin / 2) &&
       prevFreeHighOrder &&
       (!draft.zone.config.pcpFreeHighBatch || count >= batch);
     prevFreeHighOrder = true;
@@ -261,7 +272,7 @@ export function freeToPcpDraft(
   if (pcp.freeCount < batch << PCP_BATCH_SCALE_MAX) pcp.freeCount += 1 << order;
   pcp.prevFreeHighOrder = prevFreeHighOrder;
   // nr_pcp_high() is 0 while freeing high-order pages in bulk.
-  if (count < (freeHigh ? 0 : high)) return;
+  if (count < (freeHigh ? 0 : nrPcpHigh(draft.zone))) return;
   let toFree = freeHigh ? Math.min(count, batch << PCP_BATCH_SCALE_MAX) : nrPcpFree(draft.zone, pcp);
   // Freed in batch-sized chunks, each starting again at the list just freed to (6.19 kernels drop
   // and retake the pcp lock between chunks; with order > 0 each chunk may overshoot).

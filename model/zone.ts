@@ -124,6 +124,11 @@ export interface ZoneState {
   readonly watermarkBoost: number;
   /** ZONE_BOOSTED_WATERMARK: rmqueue() wakes kswapd once when set. */
   readonly boostedWatermark: boolean;
+  /**
+   * ZONE_RECLAIM_ACTIVE: kswapd is balancing the node (set_reclaim_active() .. clear_reclaim_active()
+   * in balance_pgdat()); nr_pcp_high() then keeps at most batch * 4 pages on a pcp.
+   */
+  readonly reclaimActive: boolean;
   /** zone->nr_reserved_highatomic, in pages. */
   readonly nrReservedHighatomic: number;
   readonly compaction: ZoneCompaction;
@@ -271,6 +276,7 @@ export function copyZoneState(zone: ZoneState): Writable<ZoneState> {
     watermark: zone.watermark,
     watermarkBoost: zone.watermarkBoost,
     boostedWatermark: zone.boostedWatermark,
+    reclaimActive: zone.reclaimActive,
     nrReservedHighatomic: zone.nrReservedHighatomic,
     compaction: zone.compaction,
     pagesFreed: zone.pagesFreed,
@@ -457,6 +463,7 @@ export function emptyZone(input: ZoneConfigInput = {}): ZoneState {
     watermark: config.watermarks,
     watermarkBoost: 0,
     boostedWatermark: false,
+    reclaimActive: false,
     nrReservedHighatomic: 0,
     compaction: {
       considered: 0,
