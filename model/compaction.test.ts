@@ -16,7 +16,7 @@ import { describe, expect, it } from "vitest";
 import { ALLOC_WMARK_MIN } from "./alloc-flags.js";
 import { type CompactRequest, compactZone, resetIsolationSuitable } from "./compaction.js";
 import type { EventSink, TraceEvent } from "./events.js";
-import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL } from "./gfp.js";
+import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL, GFP_NOFS } from "./gfp.js";
 import { folioPieces, getAllocation, handleAt } from "./page-owner.js";
 import { sparseGet, sparseSet } from "./persistent/sparse-array.js";
 import { type System, step } from "./system.js";
@@ -215,5 +215,15 @@ describe("migrate_pages(): a large folio with no target its size is split", () =
     expect(result.status).not.toBe("COMPACT_CONTENDED");
     const migrations = events.filter((e) => e.name === "mm_compaction_migratepages");
     expect(migrations.every((e) => "nr_failed" in e && e.nr_failed === 0)).toBe(true);
+  });
+
+  it("leaves page cache alone when the request has no __GFP_FS, and moves the anonymous pages", () => {
+    // isolate_migratepages_block(): `if (!(cc->gfp_mask & __GFP_FS) && mapping) goto
+    // isolate_fail_put;` A GFP_NOFS compaction (the XFS write path's) cannot take the folio.
+    const nofs = compactZone(placed.system, { ...REQUEST, order: 4, gfp: GFP_NOFS }, undefined, []);
+    expect(getAllocation(nofs.state.owners, folio)).toMatchObject({ pfn: PAGEBLOCK, order: 3 });
+    const anon = handleAt(placed.system.owners, PAGEBLOCK + 9) as number;
+    expect(getAllocation(placed.system.owners, anon)?.use).toBe("anon");
+    expect(getAllocation(nofs.state.owners, anon)?.pfn).toBeGreaterThanOrEqual(3 * PAGEBLOCK);
   });
 });

@@ -35,7 +35,7 @@ import {
 } from "./compaction-types.js";
 import { countVmEvent, type EventSink, emit } from "./events.js";
 import { findSuitableFallback, moveFreepagesBlock } from "./fallback.js";
-import { type GfpMask, gfpCompactionAllowed, gfpMigratetype } from "./gfp.js";
+import { __GFP_FS, type GfpMask, gfpCompactionAllowed, gfpMigratetype } from "./gfp.js";
 import { MIGRATE_MOVABLE, type Migratetype, migratetypeIsMergeable, PAGE_ALLOC_COSTLY_ORDER } from "./migratetype.js";
 import { freePages } from "./page-alloc.js";
 
@@ -49,6 +49,7 @@ import {
   isMovableUse,
   moveAllocation,
   type PageOwners,
+  type PageUse,
   splitAllocation,
 } from "./page-owner.js";
 import { drainPagesZone } from "./pcp.js";
@@ -170,6 +171,11 @@ function coveringAllocation(zone: ZoneState, owners: PageOwners, pfn: number): A
     if (alloc !== undefined && alloc.pfn + (1 << alloc.order) > pfn) return alloc;
   }
   return undefined;
+}
+
+/** folio_mapping() is set: page cache (anonymous memory has none; shmem is not modelled apart). */
+function hasMapping(use: PageUse): boolean {
+  return use === "pagecache";
 }
 
 /** PageLRU() of the page at `pfn`: a page of an anonymous or page-cache folio (the flag is the folio's). */
@@ -347,6 +353,10 @@ function isolateMigratepagesBlock(
   // block after COMPACT_CLUSTER_MAX pages has none, so it neither tests and sets the skip bit
   // (the first call of the block set it) nor marks the block skipped at the end.
   const validPage = lowPfn === pageblockStart(zone, lowPfn);
+  // "Only allow to migrate anonymous pages in GFP_NOFS context because those do not depend on
+  // fs locks": a compaction for a request without __GFP_FS (XFS page cache, readahead) leaves
+  // folios with a mapping where they are.
+  const fsLess = (cc.request.gfp & __GFP_FS) === 0;
   const subBlockEnd = (pfn: number) => (pfn | ((1 << order) - 1)) + 1;
   let nextSkipPfn = skipOnFailure ? subBlockEnd(lowPfn) : 0;
   let nrScanned = 0;
@@ -372,7 +382,7 @@ function isolateMigratepagesBlock(
       pfn += size;
       continue;
     }
-    if (here?.kind === "alloc" && isMovableUse(here.alloc.use)) {
+    if (here?.kind === "alloc" && isMovableUse(here.alloc.use) && !(fsLess && hasMapping(here.alloc.use))) {
       if (!skipUpdated && validPage) {
         // test_and_set_skip(): claim the block; if it was already marked, another pass owns it.
         skipUpdated = true;
