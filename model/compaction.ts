@@ -173,9 +173,9 @@ function coveringAllocation(zone: ZoneState, owners: PageOwners, pfn: number): A
   return undefined;
 }
 
-/** folio_mapping() is set: page cache (anonymous memory has none; shmem is not modelled apart). */
+/** folio_mapping() is set: page cache and shared memory (anonymous memory has none). */
 function hasMapping(use: PageUse): boolean {
-  return use === "pagecache";
+  return use === "pagecache" || use === "shmem";
 }
 
 /** PageLRU() of the page at `pfn`: a page of an anonymous or page-cache folio (the flag is the folio's). */

@@ -226,7 +226,8 @@ export function touch<S extends WithMemory>(
     }
     if (region === "shared") {
       if (sparseGet(next.memory.sharedPages, page) === undefined) {
-        const data = allocateBlock(next, 0, GFP_HIGHUSER_MOVABLE, "anon", ctx);
+        // A shared anonymous mapping is shmem: movable, swap-backed, and with a mapping.
+        const data = allocateBlock(next, 0, GFP_HIGHUSER_MOVABLE, "shmem", ctx);
         next = data.state;
         if (data.handle === undefined) {
           failed = true;

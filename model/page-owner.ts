@@ -28,10 +28,13 @@ import { indexedHandle, newestHandle, pfnIndex } from "./pfn-index.js";
 
 /**
  * What an allocated block is used for. It decides what compaction and reclaim can do with it:
- * LRU pages (anonymous memory, page cache) migrate; page cache reclaims when clean; page
- * tables and other kernel memory stay where they are.
+ * LRU pages (anonymous memory, shared memory, page cache) migrate; page cache reclaims when
+ * clean; page tables and other kernel memory stay where they are. Shared memory ("shmem": a
+ * MAP_SHARED|MAP_ANONYMOUS region such as PostgreSQL's shared buffers, backed by shmem) is
+ * swap-backed like anonymous memory, but its folios have a mapping, which matters to
+ * compaction without __GFP_FS.
  */
-export type PageUse = "anon" | "pagecache" | "pgtable" | "kernel" | "slab";
+export type PageUse = "anon" | "shmem" | "pagecache" | "pgtable" | "kernel" | "slab";
 
 export interface Allocation {
   readonly handle: number;
@@ -113,7 +116,7 @@ export function isFileLru(use: PageUse): boolean {
 
 /** PageLRU() || __PageMovable(): can compaction isolate and migrate it? */
 export function isMovableUse(use: PageUse): boolean {
-  return use === "anon" || use === "pagecache";
+  return use === "anon" || use === "shmem" || use === "pagecache";
 }
 
 /** The use an allocation gets when the op does not say: movable memory is anonymous. */

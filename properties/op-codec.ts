@@ -60,7 +60,7 @@ export function opToJson(op: Op): OpJson {
     .exhaustive();
 }
 
-const PAGE_USES: readonly PageUse[] = ["anon", "pagecache", "pgtable", "kernel", "slab"];
+const PAGE_USES: readonly PageUse[] = ["anon", "shmem", "pagecache", "pgtable", "kernel", "slab"];
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);

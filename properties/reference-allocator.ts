@@ -164,9 +164,9 @@ function isMergeable(mt: number): boolean {
   return mt < MIGRATE_PCPTYPES;
 }
 
-/** PageLRU(): LRU pages are what the page owner's "use" calls movable (anonymous and page cache). */
+/** PageLRU(): LRU pages are what the page owner's "use" calls movable (anonymous, shared memory, page cache). */
 function isLruUse(use: PageUse): boolean {
-  return use === "anon" || use === "pagecache";
+  return use === "anon" || use === "shmem" || use === "pagecache";
 }
 
 export class ReferenceAllocator {
