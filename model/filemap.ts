@@ -11,9 +11,13 @@
  * policy gives for that order (baseline: NORETRY|NOWARN above min_order, the caller's gfp at
  * min_order). When min_order fails too, the write stops with -ENOMEM.
  *
- * Not modelled: the xarray (filemap_add_folio() succeeds; -EEXIST races do not happen: a folio
- * that would overlap one already cached is made smaller instead), memcg charging, dirty
- * throttling (balance_dirty_pages()) and __GFP_WRITE's node dirty limits (one node).
+ * A folio that would overlap one already cached is allocated all the same and then refused by
+ * filemap_add_folio() (-EEXIST): the write path frees it and tries the next smaller order,
+ * readahead frees it and reads the rest of its window with min_order folios. Every such order
+ * costs a full allocation, slow path included.
+ *
+ * Not modelled: the xarray itself, memcg charging, dirty throttling (balance_dirty_pages()) and
+ * __GFP_WRITE's node dirty limits (one node).
  */
 
 import { allocFromFreelistsOnly } from "./alloc-pages.js";
@@ -32,7 +36,14 @@ import type { BackgroundState } from "./kcompactd.js";
 import { wakeupKcompactd } from "./kcompactd.js";
 import { allocateBlock, freeBlock, type MmContext } from "./memory.js";
 import { folioPieces, getAllocation, recordAllocation, setDirty } from "./page-owner.js";
-import { emptySparseArray, type SparseArray, sparseForEach, sparseGet, sparseSet } from "./persistent/sparse-array.js";
+import {
+  emptySparseArray,
+  type SparseArray,
+  sparseForEach,
+  sparseForEachInRange,
+  sparseGet,
+  sparseSet,
+} from "./persistent/sparse-array.js";
 import { POLICY_HELPERS } from "./policies/helpers.js";
 import { cleanPageCachePages } from "./vmscan.js";
 import { wmarkPages, zonePcpPages } from "./zone.js";
@@ -121,23 +132,24 @@ function ffs(index: number): number {
   return 31 - Math.clz32(index & -index);
 }
 
-/** Shrinks `order` until [index, index + 2^order) overlaps no cached folio. */
-function fitBetweenFolios(
-  state: BackgroundState,
-  cached: CachedFile,
-  index: number,
-  order: number,
-  maxOrder: number,
-): number {
-  let fit = order;
-  while (fit > 0) {
-    let clash = false;
-    for (let i = index; i < index + 2 ** fit && !clash; i++)
-      clash = findFolio(state, cached, i, maxOrder) !== undefined;
-    if (!clash) break;
-    fit--;
-  }
-  return fit;
+/**
+ * filemap_add_folio()'s -EEXIST: does [index, index + 2^order) hold a page already cached? Looks
+ * at the folios whose head is close enough to reach into the range (a folio is at most
+ * 2^maxOrder pages), and at each page of a folio migration split.
+ */
+function overlapsCached(state: BackgroundState, cached: CachedFile, index: number, order: number, maxOrder: number) {
+  const end = index + 2 ** order;
+  let overlap = false;
+  sparseForEachInRange(cached.folios, Math.max(0, index - 2 ** maxOrder + 1), end, (head, folio) => {
+    folioPieces(state.owners, folio).forEach((handle, offset) => {
+      const alloc = getAllocation(state.owners, handle);
+      if (alloc === undefined) return;
+      const first = head + offset;
+      if (first < end && first + 2 ** alloc.order > index) overlap = true;
+    });
+    return !overlap;
+  });
+  return overlap;
 }
 
 /**
@@ -179,7 +191,6 @@ function filemapGetFolio<S extends WithPageCache>(
   let startOrder = Math.max(minOrder, Math.min(floorLog2(remaining), maxOrder));
   const head = index & ~((1 << minOrder) - 1);
   if (head & ((1 << startOrder) - 1)) startOrder = Math.max(minOrder, ffs(head));
-  startOrder = Math.max(minOrder, fitBetweenFolios(state, cached, head, startOrder, maxOrder));
   const policy = ctx.policy;
   let next = state;
   let attempts = 0;
@@ -219,6 +230,11 @@ function filemapGetFolio<S extends WithPageCache>(
       const result = allocateBlock(next, order, gfp, "pagecache", ctx, { dirty: true });
       next = result.state;
       handle = result.handle;
+    }
+    if (handle !== undefined && overlapsCached(next, cached, head, order, maxOrder)) {
+      // filemap_add_folio() -> -EEXIST: folio_put(), then the next smaller order.
+      next = freeBlock(next, handle, ctx.cpu, ctx.events);
+      handle = undefined;
     }
     if (handle !== undefined) {
       emit(ctx.events, {
@@ -313,25 +329,34 @@ export function readahead<S extends WithPageCache>(
   let order = Math.max(minOrder, Math.min(maxOrder, floorLog2(len)));
   let read = 0;
   while (index < end) {
-    const existing = findFolio(next, fileOf(next.pagecache, file), index, maxOrder);
-    if (existing !== undefined) {
-      index = existing.head + 2 ** existing.order;
-      continue;
+    // do_page_cache_ra() (min_order folios) steps over pages already cached; page_cache_ra_order()
+    // allocates and lets filemap_add_folio() find them.
+    if (order === minOrder) {
+      const existing = findFolio(next, fileOf(next.pagecache, file), index, maxOrder);
+      if (existing !== undefined) {
+        index = existing.head + 2 ** existing.order;
+        continue;
+      }
     }
     let folioOrder = order;
     if (index & ((1 << folioOrder) - 1)) folioOrder = Math.max(minOrder, ffs(index));
     while (folioOrder > minOrder && index + 2 ** folioOrder > end) folioOrder--;
-    folioOrder = Math.max(minOrder, fitBetweenFolios(next, fileOf(next.pagecache, file), index, folioOrder, maxOrder));
     const got = allocateBlock(next, folioOrder, READAHEAD_GFP, "pagecache", ctx, { dirty: false });
     next = got.state;
-    if (got.handle === undefined) {
+    let handle = got.handle;
+    if (handle !== undefined && overlapsCached(next, fileOf(next.pagecache, file), index, folioOrder, maxOrder)) {
+      // ra_alloc_folio(): filemap_add_folio() -> -EEXIST, folio_put(), and the window ends here.
+      next = freeBlock(next, handle, ctx.cpu, ctx.events);
+      handle = undefined;
+    }
+    if (handle === undefined) {
       if (order === minOrder) break;
       // The rest of the window with min_order folios (do_page_cache_ra()).
       order = minOrder;
       continue;
     }
     const cached = fileOf(next.pagecache, file);
-    next = withFile(next, file, { ...cached, folios: sparseSet(cached.folios, index, got.handle) });
+    next = withFile(next, file, { ...cached, folios: sparseSet(cached.folios, index, handle) });
     index += 2 ** folioOrder;
     read += 2 ** folioOrder;
   }
