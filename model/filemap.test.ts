@@ -7,7 +7,9 @@
 
 import { describe, expect, it } from "vitest";
 import type { TraceEvent } from "./events.js";
+import { __GFP_NORETRY } from "./gfp.js";
 import { initSystem, type System, step } from "./system.js";
+import { buildZone, pinnedLayout } from "./test-support/zone-layout.js";
 
 const FILE = 1;
 
@@ -52,5 +54,19 @@ describe("-EEXIST", () => {
     expect(read.outcome).toMatchObject({ kind: "read", read: 7 });
     expect(allocated(events)).toEqual([3, 0, 0, 0, 0, 0, 0, 0]);
     expect(freed(events)).toEqual([3]);
+  });
+
+  it("read: a page readahead cannot bring in is created with the mapping's gfp (filemap_create_folio())", () => {
+    // 40 free pages, 100 clean page-cache pages (the slow-path tests' "reclaimable" layout): one
+    // reclaim pass does not get an order-0 page past the min watermark, two do. Readahead
+    // (NORETRY) gives up after one; filemap_create_folio()'s mapping gfp retries and gets it.
+    const system = buildZone({ nrPages: 2048, kernelVariant: "v7", slot: pinnedLayout(40, 100) }).system;
+    const read = step(system, { kind: "read", file: FILE, offset: 0, pages: 1, cpu: 0 });
+    expect(read.outcome).toMatchObject({ kind: "read", read: 1 });
+    const got = read.events.filter((e) => e.name === "mm_page_alloc" && e.pfn >= 0);
+    expect(got).toHaveLength(1);
+    expect(got[0] && "gfp_flags" in got[0] && (got[0].gfp_flags & __GFP_NORETRY) === 0).toBe(true);
+    const failures = read.events.filter((e) => e.name === "mm_page_alloc" && e.pfn < 0);
+    expect(failures.length).toBeGreaterThanOrEqual(1);
   });
 });

@@ -312,8 +312,11 @@ export function bufferedWrite<S extends WithPageCache>(
 /**
  * mm/readahead.c page_cache_ra_order(): read [pos, pos + len) of cached pages into the page cache
  * with folios of order ilog2(len) (clamped and aligned), all with readahead_gfp_mask (NORETRY at
- * every order); at the first failure, fall back to min_order folios (do_page_cache_ra()), which
- * stop at -ENOMEM too. Reads past i_size extend it (the file is there on disk).
+ * every order); at the first failure, fall back to min_order folios (do_page_cache_ra()). A page
+ * that readahead cannot bring in even so is created by filemap_get_pages() ->
+ * filemap_create_folio() with the mapping's gfp; the read ends only when that fails. Reads past
+ * i_size extend it (the file is there on disk). The readahead window is the whole read, its
+ * order ilog2 of it from the first read on: ra->order's ramp-up and ra_pages are not modelled.
  */
 export function readahead<S extends WithPageCache>(
   state: S,
@@ -349,11 +352,19 @@ export function readahead<S extends WithPageCache>(
       next = freeBlock(next, handle, ctx.cpu, ctx.events);
       handle = undefined;
     }
-    if (handle === undefined) {
-      if (order === minOrder) break;
+    if (handle === undefined && order > minOrder) {
       // The rest of the window with min_order folios (do_page_cache_ra()).
       order = minOrder;
       continue;
+    }
+    if (handle === undefined) {
+      // filemap_get_pages(): a page readahead could not bring in is created by
+      // filemap_create_folio() with the mapping's own gfp: no __GFP_NORETRY, so reclaim and
+      // retries. Only its failure ends the read (-ENOMEM).
+      const created = allocateBlock(next, folioOrder, XFS_MAPPING_GFP, "pagecache", ctx, { dirty: false });
+      next = created.state;
+      if (created.handle === undefined) break;
+      handle = created.handle;
     }
     const cached = fileOf(next.pagecache, file);
     next = withFile(next, file, { ...cached, folios: sparseSet(cached.folios, index, handle) });
