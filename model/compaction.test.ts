@@ -20,20 +20,24 @@ import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL, GFP_NOFS } from "./gfp.js";
 import { folioPieces, getAllocation, handleAt } from "./page-owner.js";
 import { sparseGet, sparseSet } from "./persistent/sparse-array.js";
 import { type System, step } from "./system.js";
-import { buildZone } from "./test-support/zone-layout.js";
+import { buildZone, type Slot } from "./test-support/zone-layout.js";
 import type { ZoneState } from "./zone.js";
 
 const PAGEBLOCK = 512;
 
-const built = buildZone({
-  nrPages: 4 * PAGEBLOCK,
-  kernelVariant: "v7",
-  slot: (pfn) => {
-    if (pfn < PAGEBLOCK) return "pgtable";
-    if (pfn < 3 * PAGEBLOCK) return pfn % 2 === 0 ? "free" : "anon";
-    return pfn % 4 !== 0 ? "free" : "anon";
-  },
-}).system;
+/** A zone of four pageblocks: pageblock 0 page tables, every other page as `slot` says. */
+function zoneWithPinnedFirstBlock(slot: (pfn: number) => Slot): System {
+  return buildZone({
+    nrPages: 4 * PAGEBLOCK,
+    kernelVariant: "v7",
+    slot: (pfn) => (pfn < PAGEBLOCK ? "pgtable" : slot(pfn)),
+  }).system;
+}
+
+const built = zoneWithPinnedFirstBlock((pfn) => {
+  if (pfn < 3 * PAGEBLOCK) return pfn % 2 === 0 ? "free" : "anon";
+  return pfn % 4 !== 0 ? "free" : "anon";
+});
 
 /**
  * A sync-light direct compaction for order 2 (no free block of order 2 or more exists), starting
@@ -153,15 +157,10 @@ describe("__reset_isolation_suitable()", () => {
     // anonymous. Free side: 2047's block 3 samples pfn 1536, a free block's head: cleared, cached
     // at 2047. Migrate side: block 1's first sample, 512, is an LRU page: cleared, cached at
     // 512. Then block 2 from the free side, now checking both: pfn 1024 is an LRU page: cleared.
-    const other = buildZone({
-      nrPages: 4 * PAGEBLOCK,
-      kernelVariant: "v7",
-      slot: (pfn) => {
-        if (pfn < PAGEBLOCK) return "pgtable";
-        if (pfn < 3 * PAGEBLOCK) return pfn % 2 === 0 ? "anon" : "free";
-        return pfn % 4 === 0 ? "free" : "anon";
-      },
-    }).system;
+    const other = zoneWithPinnedFirstBlock((pfn) => {
+      if (pfn < 3 * PAGEBLOCK) return pfn % 2 === 0 ? "anon" : "free";
+      return pfn % 4 === 0 ? "free" : "anon";
+    });
     const reset = resetIsolationSuitable(allSkipped(other), other.owners);
     expect(skipBits(reset)).toEqual([true, false, false, false]);
     expect(reset.compaction).toMatchObject({
@@ -183,16 +182,11 @@ describe("migrate_pages(): a large folio with no target its size is split", () =
   // and 2 alternate free (even) and anonymous (odd); pageblock 3 is free but for every fourth
   // pfn, so its free blocks are of order 0 and 1 only. An order-4 compaction isolates the folio
   // (order 3 < 4) with the anonymous pages of pageblock 1; no isolated free block is order 3.
-  const layout = buildZone({
-    nrPages: 4 * PAGEBLOCK,
-    kernelVariant: "v7",
-    slot: (pfn) => {
-      if (pfn < PAGEBLOCK) return "pgtable";
-      if (pfn < PAGEBLOCK + 8) return "free";
-      if (pfn < 3 * PAGEBLOCK) return pfn % 2 === 0 ? "free" : "anon";
-      return pfn % 4 !== 0 ? "free" : "anon";
-    },
-  }).system;
+  const layout = zoneWithPinnedFirstBlock((pfn) => {
+    if (pfn < PAGEBLOCK + 8) return "free";
+    if (pfn < 3 * PAGEBLOCK) return pfn % 2 === 0 ? "free" : "anon";
+    return pfn % 4 !== 0 ? "free" : "anon";
+  });
   const placed = step(layout, { kind: "alloc", order: 3, gfp: GFP_HIGHUSER_MOVABLE, cpu: 0, use: "pagecache" });
   const folio = placed.outcome.kind === "allocated" ? placed.outcome.handle : -1;
   const events: EventSink = [];

@@ -66,50 +66,45 @@ interface State {
   readonly lists: readonly ListHead[];
 }
 
+/** The node `pick` names among every node on some list, and its list (undefined: none yet). */
+function pickNode(model: readonly number[][], pick: number): { id: number; list: number } | undefined {
+  const all = model.flatMap((ids, list) => ids.map((id) => ({ id, list })));
+  return all[pick % Math.max(1, all.length)];
+}
+
 function run(commands: readonly Cmd[], check: (state: State, model: readonly number[][]) => void): void {
   let state: State = {
     nodes: emptySparseArray<Node>(CAPACITY),
     lists: Array.from({ length: LISTS }, () => EMPTY_LIST),
   };
   const model: number[][] = Array.from({ length: LISTS }, () => []);
+  /** A new node for id, its links deliberately wrong: the operation must set them. */
+  const fresh = (id: number): Node => ({ tag: id * 10, prev: 99, next: 99 });
+  const apply = (list: number, update: { nodes: SparseArray<Node>; list: ListHead }) => {
+    const lists = state.lists.slice();
+    lists[list] = update.list;
+    state = { nodes: update.nodes, lists };
+  };
   for (const cmd of commands) {
     if (cmd.kind === "before") {
       // Insert just before (on the head side of) a node already on some list.
-      const all = model.flatMap((ids, list) => ids.map((id) => ({ id, list })));
-      const anchor = all[cmd.pick % Math.max(1, all.length)];
+      const anchor = pickNode(model, cmd.pick);
       if (anchor === undefined || sparseGet(state.nodes, cmd.id) !== undefined) continue;
-      const update = listInsertBefore(state.nodes, state.lists[anchor.list] ?? EMPTY_LIST, anchor.id, cmd.id, {
-        tag: cmd.id * 10,
-        prev: 99,
-        next: 99,
-      });
-      const lists = state.lists.slice();
-      lists[anchor.list] = update.list;
-      state = { nodes: update.nodes, lists };
+      const list = state.lists[anchor.list] ?? EMPTY_LIST;
+      apply(anchor.list, listInsertBefore(state.nodes, list, anchor.id, cmd.id, fresh(cmd.id)));
       const ids = model[anchor.list] ?? [];
       ids.splice(ids.indexOf(anchor.id), 0, cmd.id);
     } else if (cmd.kind === "delete") {
-      const all = model.flatMap((ids, list) => ids.map((id) => ({ id, list })));
-      const victim = all[cmd.pick % Math.max(1, all.length)];
+      const victim = pickNode(model, cmd.pick);
       if (victim === undefined) continue;
-      const update = listDelete(state.nodes, state.lists[victim.list] ?? EMPTY_LIST, victim.id);
-      const lists = state.lists.slice();
-      lists[victim.list] = update.list;
-      state = { nodes: update.nodes, lists };
+      apply(victim.list, listDelete(state.nodes, state.lists[victim.list] ?? EMPTY_LIST, victim.id));
       const ids = model[victim.list] ?? [];
       ids.splice(ids.indexOf(victim.id), 1);
     } else {
       // A node id lives on at most one list, like a pfn on at most one free list.
       if (sparseGet(state.nodes, cmd.id) !== undefined) continue;
       const add = cmd.kind === "head" ? listAddHead : listAddTail;
-      const update = add(state.nodes, state.lists[cmd.list] ?? EMPTY_LIST, cmd.id, {
-        tag: cmd.id * 10,
-        prev: 99,
-        next: 99,
-      });
-      const lists = state.lists.slice();
-      lists[cmd.list] = update.list;
-      state = { nodes: update.nodes, lists };
+      apply(cmd.list, add(state.nodes, state.lists[cmd.list] ?? EMPTY_LIST, cmd.id, fresh(cmd.id)));
       const ids = model[cmd.list] ?? [];
       if (cmd.kind === "head") ids.unshift(cmd.id);
       else ids.push(cmd.id);
@@ -185,8 +180,7 @@ describe("linked lists in edit sessions", () => {
         const model: number[][] = Array.from({ length: LISTS }, () => []);
         for (const cmd of commands) {
           if (cmd.kind === "delete") {
-            const all = model.flatMap((ids, list) => ids.map((id) => ({ id, list })));
-            const victim = all[cmd.pick % Math.max(1, all.length)];
+            const victim = pickNode(model, cmd.pick);
             if (victim === undefined) continue;
             lists[victim.list] = listEditDelete(editor, lists[victim.list] ?? EMPTY_LIST, victim.id, relinkNode);
             const ids = model[victim.list] ?? [];
