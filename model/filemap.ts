@@ -1,8 +1,8 @@
 /**
- * The page cache's large folios, mm/filemap.c __filemap_get_folio() (the order loop),
- * fs/iomap/buffered-io.c iomap_get_folio() and iomap_write_iter(), and mm/readahead.c
- * page_cache_ra_order(): how a buffered write or read asks for folios, and what it does when a
- * large one cannot be had.
+ * The page cache's large folios, mm/filemap.c __filemap_get_folio() (the order loop) and
+ * fs/iomap/buffered-io.c iomap_get_folio() and iomap_write_iter(): how a buffered write asks for
+ * folios, and what it does when a large one cannot be had; and the page cache state reads and
+ * readahead (readahead.ts) share.
  *
  * A write of `len` pages at `pos` is done one folio at a time (iomap_write_iter()): each
  * iteration asks __filemap_get_folio() for a folio of order ilog2(remaining length), clamped to
@@ -12,9 +12,8 @@
  * min_order). When min_order fails too, the write stops with -ENOMEM.
  *
  * A folio that would overlap one already cached is allocated all the same and then refused by
- * filemap_add_folio() (-EEXIST): the write path frees it and tries the next smaller order,
- * readahead frees it and reads the rest of its window with min_order folios. Every such order
- * costs a full allocation, slow path included.
+ * filemap_add_folio() (-EEXIST): the write path frees it and tries the next smaller order. Every
+ * such order costs a full allocation, slow path included. Reads and readahead are readahead.ts.
  *
  * Not modelled: the xarray itself, memcg charging, dirty throttling (balance_dirty_pages()) and
  * __GFP_WRITE's node dirty limits (one node).
@@ -69,6 +68,23 @@ export interface PageCacheConfig {
   readonly minOrder: number;
   /** mapping_max_folio_order(): MAX_PAGECACHE_ORDER, about HPAGE_PMD_ORDER (9 with 4 KiB pages). */
   readonly maxOrder: number;
+  /** bdi->ra_pages: the readahead window's size limit, in pages. */
+  readonly raPages: number;
+  /** bdi->io_pages: a read larger than ra_pages may read ahead up to this many pages at once. */
+  readonly ioPages: number;
+}
+
+/**
+ * struct file_ra_state, one per file (the model has one reader per file: every process shares
+ * it, as they would share an opened file). `prevIndex` is prev_pos >> PAGE_SHIFT, undefined
+ * before the first read (prev_pos = -1).
+ */
+export interface RaState {
+  readonly start: number;
+  readonly size: number;
+  readonly asyncSize: number;
+  readonly order: number;
+  readonly prevIndex: number | undefined;
 }
 
 export interface CachedFile {
@@ -76,6 +92,10 @@ export interface CachedFile {
   readonly size: number;
   /** Folio handle by the index of its first page. */
   readonly folios: SparseArray<number>;
+  /** The file's readahead state (readahead.ts); absent until the first read. */
+  readonly ra?: RaState;
+  /** PG_readahead: the head indices of the folios whose access starts the next readahead. */
+  readonly raMarks?: SparseArray<true>;
 }
 
 export interface PageCacheState {
@@ -84,7 +104,7 @@ export interface PageCacheState {
 }
 
 /** Largest file index the model tracks (pages); files are sparse tries, so this costs nothing. */
-const FILE_PAGES = 1 << 24;
+export const FILE_PAGES = 1 << 24;
 const FILE_COUNT = 1 << 10;
 
 export function emptyPageCache(config: PageCacheConfig): PageCacheState {
@@ -95,11 +115,11 @@ export interface WithPageCache extends BackgroundState {
   readonly pagecache: PageCacheState;
 }
 
-function fileOf(cache: PageCacheState, file: number): CachedFile {
+export function fileOf(cache: PageCacheState, file: number): CachedFile {
   return sparseGet(cache.files, file) ?? { size: 0, folios: emptySparseArray(FILE_PAGES) };
 }
 
-function withFile<S extends WithPageCache>(state: S, file: number, cached: CachedFile): S {
+export function withFile<S extends WithPageCache>(state: S, file: number, cached: CachedFile): S {
   return { ...state, pagecache: { ...state.pagecache, files: sparseSet(state.pagecache.files, file, cached) } };
 }
 
@@ -123,12 +143,12 @@ export function findFolio(state: BackgroundState, cached: CachedFile, index: num
   return undefined;
 }
 
-function floorLog2(n: number): number {
+export function floorLog2(n: number): number {
   return n < 1 ? 0 : 31 - Math.clz32(n);
 }
 
 /** __ffs(index): the lowest set bit, i.e. the largest order `index` is aligned to. */
-function ffs(index: number): number {
+export function ffs(index: number): number {
   return 31 - Math.clz32(index & -index);
 }
 
@@ -137,7 +157,13 @@ function ffs(index: number): number {
  * at the folios whose head is close enough to reach into the range (a folio is at most
  * 2^maxOrder pages), and at each page of a folio migration split.
  */
-function overlapsCached(state: BackgroundState, cached: CachedFile, index: number, order: number, maxOrder: number) {
+export function overlapsCached(
+  state: BackgroundState,
+  cached: CachedFile,
+  index: number,
+  order: number,
+  maxOrder: number,
+): boolean {
   const end = index + 2 ** order;
   let overlap = false;
   sparseForEachInRange(cached.folios, Math.max(0, index - 2 ** maxOrder + 1), end, (head, folio) => {
@@ -307,73 +333,6 @@ export function bufferedWrite<S extends WithPageCache>(
   next = withFile(next, file, { ...cached, size: Math.max(cached.size, pos + written) });
   emit(ctx.events, { name: "buffered_write", file, pos, len, written, enomem });
   return { state: next, written, enomem };
-}
-
-/**
- * mm/readahead.c page_cache_ra_order(): read [pos, pos + len) of cached pages into the page cache
- * with folios of order ilog2(len) (clamped and aligned), all with readahead_gfp_mask (NORETRY at
- * every order); at the first failure, fall back to min_order folios (do_page_cache_ra()). A page
- * that readahead cannot bring in even so is created by filemap_get_pages() ->
- * filemap_create_folio() with the mapping's gfp; the read ends only when that fails. Reads past
- * i_size extend it (the file is there on disk). The readahead window is the whole read, its
- * order ilog2 of it from the first read on: ra->order's ramp-up and ra_pages are not modelled.
- */
-export function readahead<S extends WithPageCache>(
-  state: S,
-  file: number,
-  pos: number,
-  len: number,
-  ctx: MmContext,
-): { state: S; read: number } {
-  const { minOrder, maxOrder } = state.pagecache.config;
-  let next = state;
-  let index = pos & ~((1 << minOrder) - 1);
-  const end = pos + len;
-  let order = Math.max(minOrder, Math.min(maxOrder, floorLog2(len)));
-  let read = 0;
-  while (index < end) {
-    // do_page_cache_ra() (min_order folios) steps over pages already cached; page_cache_ra_order()
-    // allocates and lets filemap_add_folio() find them.
-    if (order === minOrder) {
-      const existing = findFolio(next, fileOf(next.pagecache, file), index, maxOrder);
-      if (existing !== undefined) {
-        index = existing.head + 2 ** existing.order;
-        continue;
-      }
-    }
-    let folioOrder = order;
-    if (index & ((1 << folioOrder) - 1)) folioOrder = Math.max(minOrder, ffs(index));
-    while (folioOrder > minOrder && index + 2 ** folioOrder > end) folioOrder--;
-    const got = allocateBlock(next, folioOrder, READAHEAD_GFP, "pagecache", ctx, { dirty: false });
-    next = got.state;
-    let handle = got.handle;
-    if (handle !== undefined && overlapsCached(next, fileOf(next.pagecache, file), index, folioOrder, maxOrder)) {
-      // ra_alloc_folio(): filemap_add_folio() -> -EEXIST, folio_put(), and the window ends here.
-      next = freeBlock(next, handle, ctx.cpu, ctx.events);
-      handle = undefined;
-    }
-    if (handle === undefined && order > minOrder) {
-      // The rest of the window with min_order folios (do_page_cache_ra()).
-      order = minOrder;
-      continue;
-    }
-    if (handle === undefined) {
-      // filemap_get_pages(): a page readahead could not bring in is created by
-      // filemap_create_folio() with the mapping's own gfp: no __GFP_NORETRY, so reclaim and
-      // retries. Only its failure ends the read (-ENOMEM).
-      const created = allocateBlock(next, folioOrder, XFS_MAPPING_GFP, "pagecache", ctx, { dirty: false });
-      next = created.state;
-      if (created.handle === undefined) break;
-      handle = created.handle;
-    }
-    const cached = fileOf(next.pagecache, file);
-    next = withFile(next, file, { ...cached, folios: sparseSet(cached.folios, index, handle) });
-    index += 2 ** folioOrder;
-    read += 2 ** folioOrder;
-  }
-  const cached = fileOf(next.pagecache, file);
-  next = withFile(next, file, { ...cached, size: Math.max(cached.size, end) });
-  return { state: next, read };
 }
 
 /** mm/truncate.c truncate_inode_pages(): drop every cached folio of the file. */

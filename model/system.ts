@@ -11,7 +11,6 @@ import {
   emptyPageCache,
   type PageCacheConfig,
   type PageCacheState,
-  readahead,
   truncate,
   writebackAll,
 } from "./filemap.js";
@@ -46,6 +45,7 @@ import {
 import { drainAllPages, drainPagesZone } from "./pcp.js";
 import { baseline } from "./policies/baseline.js";
 import type { Policy } from "./policies/policy.js";
+import { filemapRead } from "./readahead.js";
 import { type ZoneConfigInput, type ZoneState, zonePcpPages } from "./zone.js";
 
 export interface System {
@@ -77,6 +77,15 @@ export interface SystemConfig {
 
 /** The server process every other process is forked from (PostgreSQL's postmaster). */
 export const SERVER_PID = 1;
+
+/** include/linux/mm.h VM_READAHEAD_PAGES: the default readahead window, 128 KiB. */
+const VM_READAHEAD_PAGES = 32;
+
+/**
+ * bdi->io_pages: queue_max_sectors() in pages. The block layer caps max_sectors_kb at
+ * BLK_DEF_MAX_SECTORS_CAP, 2560 sectors (1280 KiB), which NVMe and SCSI disks reach: 320 pages.
+ */
+const DEFAULT_IO_PAGES = 320;
 
 export type Op =
   /** alloc_pages(gfp, order) on `cpu`; `use` says what the memory is for (default: from the migratetype). */
@@ -171,6 +180,8 @@ export function workloadDefaults(zone: ZoneState, workload: WorkloadConfig = {})
   const pagecache: PageCacheConfig = {
     minOrder: 0,
     maxOrder: Math.min(maxPageOrder, thpOrder ?? pageblockOrder),
+    raPages: VM_READAHEAD_PAGES,
+    ioPages: DEFAULT_IO_PAGES,
     ...workload.pagecache,
   };
   return { memory, pagecache };
@@ -359,7 +370,7 @@ function stepWrite(system: System, op: Extract<Op, { kind: "write" }>, events: E
 function stepRead(system: System, op: Extract<Op, { kind: "read" }>, events: EventSink): Stepped {
   const bad = rejectCpu(system, op.cpu);
   if (bad) return bad;
-  const done = readahead(system, op.file, op.offset, op.pages, mm(system, op.cpu, events));
+  const done = filemapRead(system, op.file, op.offset, op.pages, mm(system, op.cpu, events));
   return { system: done.state, outcome: { kind: "read", file: op.file, read: done.read } };
 }
 

@@ -1,0 +1,109 @@
+/**
+ * readahead.ts against mm/readahead.c (6.16+): window sizes, the synchronous window in
+ * min_order folios, the asynchronous ramp of the folio order, small random reads, and a window
+ * that meets a cached page. Expectations are worked out from the kernel text; the zone is large
+ * and empty, so no allocation fails.
+ */
+
+import { describe, expect, it } from "vitest";
+import type { TraceEvent } from "./events.js";
+import { fileOf } from "./filemap.js";
+import { sparseForEach } from "./persistent/sparse-array.js";
+import { initRaSize, nextRaSize, raMaxPages } from "./readahead.js";
+import { initSystem, type Outcome, type System, step } from "./system.js";
+
+const FILE = 1;
+
+function fresh(): System {
+  return initSystem({ zone: { nrPages: 1 << 14 } });
+}
+
+function read(system: System, offset: number, pages: number) {
+  return step(system, { kind: "read", file: FILE, offset, pages, cpu: 0 });
+}
+
+/** The orders of the pages allocated (successfully), in order. */
+function allocated(events: readonly TraceEvent[]): number[] {
+  return events.flatMap((e) => (e.name === "mm_page_alloc" && e.pfn >= 0 ? [e.order] : []));
+}
+
+function marks(system: System): number[] {
+  const out: number[] = [];
+  const cached = fileOf(system.pagecache, FILE);
+  if (cached.raMarks !== undefined)
+    sparseForEach(cached.raMarks, (index) => {
+      out.push(index);
+      return true;
+    });
+  return out;
+}
+
+function readCount(outcome: Outcome): number {
+  return outcome.kind === "read" ? outcome.read : -1;
+}
+
+describe("window sizes", () => {
+  it("get_init_ra_size(): for a 32-page maximum, 1-2 pages -> 4, 3-4 -> 8, 5-8 -> 16, more -> 32", () => {
+    expect([1, 2, 3, 4, 5, 8, 9, 32].map((n) => initRaSize(n, 32))).toEqual([4, 4, 8, 8, 16, 16, 32, 32]);
+  });
+
+  it("get_next_ra_size(): x4 below max/16, x2 up to max/2, then max", () => {
+    expect([1, 2, 4, 8, 16, 32].map((n) => nextRaSize(n, 32))).toEqual([4, 4, 8, 16, 32, 32]);
+  });
+
+  it("ractl_max_pages(): ra_pages, or up to io_pages for a larger request", () => {
+    const config = { minOrder: 0, maxOrder: 9, raPages: 32, ioPages: 320 };
+    expect([8, 32, 100, 1000].map((n) => raMaxPages(config, n))).toEqual([32, 32, 100, 320]);
+  });
+});
+
+describe("a sequential stream from the start of a file", () => {
+  // Read 1: 8 pages at 0. Start of file: window get_init_ra_size(8, 32) = 16, async_size 16 - 8
+  // = 8, ra->order 0: sixteen order-0 folios, PG_readahead on page 16 - 8 = 8.
+  const first = read(fresh(), 0, 8);
+  // Read 2: 8 pages at 8, all cached; page 8 is marked: page_cache_async_ra() finds the stream
+  // where expected (0 + 16 - 8), next window at 16 of get_next_ra_size(16, 32) = 32 pages, all
+  // async, ra->order 0 + 2 = 2 (below ilog2(32) = 5): eight order-2 folios, the mark on 16.
+  const second = read(first.system, 8, 8);
+  // Read 3: 8 pages at 16: the marked folio 16 again: window at 48, size 32, order 2 + 2 = 4:
+  // two order-4 folios.
+  const third = read(second.system, 16, 8);
+
+  it("reads a window of min_order folios synchronously, with the mark at its async tail", () => {
+    expect(allocated(first.events)).toEqual(Array.from({ length: 16 }, () => 0));
+    expect(readCount(first.outcome)).toBe(16);
+    expect(marks(first.system)).toEqual([8]);
+  });
+
+  it("ramps the folio order up by 2 with each asynchronous window", () => {
+    expect(allocated(second.events)).toEqual(Array.from({ length: 8 }, () => 2));
+    expect(marks(second.system)).toEqual([16]);
+    expect(allocated(third.events)).toEqual([4, 4]);
+    expect(marks(third.system)).toEqual([48]);
+    expect(fileOf(third.system.pagecache, FILE).ra).toMatchObject({ start: 48, size: 32, asyncSize: 32, order: 4 });
+  });
+});
+
+describe("page_cache_sync_ra() elsewhere", () => {
+  it("reads a small random read as it is, in min_order folios, and leaves no mark", () => {
+    // Nothing cached below 1000: page_cache_prev_miss() finds the gap at 999, contig_count 0 <= 4.
+    const random = read(fresh(), 1000, 4);
+    expect(allocated(random.events)).toEqual([0, 0, 0, 0]);
+    expect(marks(random.system)).toEqual([]);
+    // The readahead state only records where the read stopped.
+    expect(fileOf(random.system.pagecache, FILE).ra).toMatchObject({ size: 0, prevIndex: 1004 });
+  });
+
+  it("a window that meets a cached page: -EEXIST, then do_page_cache_ra() around it", () => {
+    const withPageFour = step(fresh(), { kind: "write", file: FILE, offset: 4, pages: 1, cpu: 0 }).system;
+    // 8 pages at 0: window 16, async 8. Folios 0-3, then page 4 is allocated, refused and freed;
+    // do_page_cache_ra(4, 12 pages, lookahead 8) steps over 4 and reads 5-15, marking 8.
+    const result = read(withPageFour, 0, 8);
+    expect(allocated(result.events)).toEqual(Array.from({ length: 16 }, () => 0));
+    expect(result.events.filter((e) => e.name === "mm_page_free").map((e) => ("order" in e ? e.order : -1))).toEqual([
+      0,
+    ]);
+    expect(readCount(result.outcome)).toBe(15);
+    expect(marks(result.system)).toEqual([8]);
+  });
+});
