@@ -178,7 +178,7 @@ function hasMapping(use: PageUse): boolean {
   return use === "pagecache" || use === "shmem";
 }
 
-/** PageLRU() of the page at `pfn`: a page of an anonymous or page-cache folio (the flag is the folio's). */
+/** PageLRU() of the page at `pfn`: a page of an anonymous, shared-memory or page-cache folio (the flag is the folio's). */
 function pageLru(zone: ZoneState, owners: PageOwners, pfn: number): boolean {
   const alloc = coveringAllocation(zone, owners, pfn);
   return alloc !== undefined && isMovableUse(alloc.use);
