@@ -8,6 +8,8 @@ import { describe, expect, it } from "vitest";
 import type { EventSink } from "./events.js";
 import { kswapdRun, pgdatBalanced } from "./kswapd.js";
 import { KTHREAD_CPU } from "./node.js";
+import { MAX_RECLAIM_RETRIES } from "./reclaim-retry.js";
+import type { System } from "./system.js";
 import { M, SMALL_TEST_ZONE, withFree } from "./test-support/small-zone.js";
 import { buildZone, pinnedLayout } from "./test-support/zone-layout.js";
 import { emptyZone, type ZoneState } from "./zone.js";
@@ -71,5 +73,34 @@ describe("balance_pgdat() and ZONE_RECLAIM_ACTIVE", () => {
     // clear_reclaim_active() when balance_pgdat() is done.
     expect(after.zone.reclaimActive).toBe(false);
     expect(pgdatBalanced(after.zone, 0, false)).toBe(true);
+  });
+});
+
+describe("kswapd() and kswapd_try_to_sleep(): which order kcompactd is woken for", () => {
+  const woken = (system: System, order: number, failures: number): System => ({
+    ...system,
+    node: { ...system.node, kswapd: { sleeping: false, order, failures } },
+  });
+  const kcompactdWakes = (events: EventSink) => events.filter((e) => e.name === "mm_compaction_wakeup_kcompactd");
+
+  it("wakes kcompactd for the request's order when balancing dropped to order 0", () => {
+    // 64 free pages, 200 clean page-cache pages, no free block of order 2: balance_pgdat(order 2)
+    // reclaims at least compact_gap(2) = 8 pages, drops to order 0 and balances there.
+    const system = buildZone({ nrPages: 2048, kernelVariant: "v7", slot: pinnedLayout(64, 200) }).system;
+    const events: EventSink = [];
+    const after = kswapdRun(woken(system, 2, 0), false, events);
+    expect(after.node.kswapd.sleeping).toBe(true);
+    expect(kcompactdWakes(events)).toEqual([{ name: "mm_compaction_wakeup_kcompactd", order: 2, highest_zoneidx: 0 }]);
+  });
+
+  it("wakes nobody when the run kept its order (here: hopeless, nothing to reclaim)", () => {
+    // 200 free pages, nothing reclaimable, kswapd hopeless: balance_pgdat(order 2) reclaims
+    // nothing and keeps order 2, so kswapd() loops back and re-reads kswapd_order (0).
+    const system = buildZone({ nrPages: 2048, kernelVariant: "v7", slot: pinnedLayout(200, 0) }).system;
+    const events: EventSink = [];
+    const after = kswapdRun(woken(system, 2, MAX_RECLAIM_RETRIES), false, events);
+    expect(after.node.kswapd.sleeping).toBe(true);
+    expect(kcompactdWakes(events)).toEqual([]);
+    expect(after.node.kcompactd.sleeping).toBe(true);
   });
 });

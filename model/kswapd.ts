@@ -128,7 +128,10 @@ function balancePgdat(
 /**
  * One run of the kswapd thread (mm/vmscan.c kswapd() and kswapd_try_to_sleep()): balance the
  * node for the pending order, then, if balanced (or hopeless), clear compaction skip bits when a
- * flush was requested, wake kcompactd for the original order, and sleep.
+ * flush was requested, wake kcompactd, and sleep. kcompactd gets the original order only when
+ * balance_pgdat() dropped to order 0 (it reclaimed a compaction gap: `if (reclaim_order <
+ * alloc_order) goto kswapd_try_sleep;`); otherwise kswapd's loop re-reads kswapd_order, which
+ * this run cleared, and wakeup_kcompactd(0) does nothing.
  */
 export function kswapdRun(state: BackgroundState, defragMode: boolean, events: EventSink): BackgroundState {
   if (state.node.kswapd.sleeping) return state;
@@ -140,7 +143,8 @@ export function kswapdRun(state: BackgroundState, defragMode: boolean, events: E
   const hopeless = next.node.kswapd.failures >= MAX_RECLAIM_RETRIES;
   if (!hopeless && !pgdatBalanced(next.zone, balanced.reclaimOrder, defragMode)) return next;
   next = { ...next, zone: resetIsolationSuitable(next.zone, next.owners) };
-  next = wakeupKcompactd(next, allocOrder, defragMode, events).state;
+  const wakeOrder = balanced.reclaimOrder < allocOrder ? allocOrder : next.node.kswapd.order;
+  next = wakeupKcompactd(next, wakeOrder, defragMode, events).state;
   emit(events, { name: "mm_vmscan_kswapd_sleep" });
   return withKswapd(next, { sleeping: true });
 }
