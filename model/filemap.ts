@@ -213,8 +213,14 @@ function filemapGetFolio<S extends WithPageCache>(
 ): { state: S; head: number; handle: number | undefined; order: number } {
   const { minOrder, maxOrder } = state.pagecache.config;
   const cached = fileOf(state.pagecache, file);
-  // fgf_set_order(len): ilog2 of the bytes left; then the mapping's limits and index alignment.
-  let startOrder = Math.max(minOrder, Math.min(floorLog2(remaining), maxOrder));
+  // iomap_write_iter() writes up to the end of the largest folio the position could be in
+  // (bytes = min(chunk - offset, bytes), chunk = mapping_max_folio_size()), and
+  // iomap_get_folio() passes fgf_set_order(bytes): ilog2 of that, unclamped. A gfp tweak in
+  // iomap_get_folio() sees this hint; __filemap_get_folio() then applies the mapping's order
+  // limits and the index alignment.
+  const chunk = 1 << maxOrder;
+  const hintOrder = floorLog2(Math.min(chunk - (index & (chunk - 1)), remaining));
+  let startOrder = Math.max(minOrder, Math.min(hintOrder, maxOrder));
   const head = index & ~((1 << minOrder) - 1);
   if (head & ((1 << startOrder) - 1)) startOrder = Math.max(minOrder, ffs(head));
   const policy = ctx.policy;
@@ -225,7 +231,7 @@ function filemapGetFolio<S extends WithPageCache>(
   for (let order = startOrder; order >= minOrder; order--) {
     attempts++;
     let gfp = policy.folioGfp
-      ? policy.folioGfp({ gfp: WRITE_GFP, order, minOrder, startOrder }, POLICY_HELPERS)
+      ? policy.folioGfp({ gfp: WRITE_GFP, order, minOrder, startOrder, hintOrder }, POLICY_HELPERS)
       : order > minOrder
         ? WRITE_GFP | __GFP_NORETRY | __GFP_NOWARN
         : WRITE_GFP;

@@ -72,7 +72,7 @@ export function probePolicy(policy: Policy): void {
   const h = POLICY_HELPERS;
   const startOrder = 9;
   for (let order = startOrder; order >= 0; order--) {
-    policy.folioGfp?.({ gfp: WRITE_GFP, order, minOrder: 0, startOrder }, h);
+    policy.folioGfp?.({ gfp: WRITE_GFP, order, minOrder: 0, startOrder, hintOrder: startOrder }, h);
     for (const gfp of [WRITE_GFP, WRITE_GFP | __GFP_NORETRY | __GFP_NOWARN, GFP_KERNEL]) {
       policy.slowpath?.entryGfp?.({ gfp, order }, h);
       policy.slowpath?.beforeReclaimOrCompaction?.({ gfp, order }, h);

@@ -39,8 +39,14 @@ export interface FolioGfpRequest {
   readonly order: number;
   /** mapping_min_folio_order(): the last order tried, which must not fail if memory exists. */
   readonly minOrder: number;
-  /** The first order tried (fgf_set_order(len), clamped). */
+  /** The first order tried: the hint clamped to min_order, the mapping's max order and the index's alignment. */
   readonly startOrder: number;
+  /**
+   * fgf_set_order(len) as iomap_get_folio() computes it, before __filemap_get_folio() clamps it:
+   * ilog2 of the pages the write has left up to the end of the largest folio the position could
+   * be in. What a gfp change inside iomap_get_folio() sees (FGF_GET_ORDER(fgp)).
+   */
+  readonly hintOrder: number;
 }
 
 export interface SlowpathRequest {
