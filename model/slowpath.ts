@@ -376,7 +376,13 @@ export function allocPagesSlowpath(
     if ((allocFlags & ALLOC_KSWAPD) !== 0) wakeAllKswapds(run, gfp);
     const first = tryFreelist(run, allocFlags);
     if (first !== undefined) return got(first);
-    if (canDirectReclaim && canCompact && wantsCompactionFirst(order, migratetype) && !gfpPfmemallocAllowed(gfp)) {
+    const initialCompaction =
+      canDirectReclaim && canCompact && wantsCompactionFirst(order, migratetype) && !gfpPfmemallocAllowed(gfp);
+    // The classic slow path compacts before its retry loop, so a policy that means to act before
+    // any direct compaction (the v3 patch, written for the 7.x loop) decides here first.
+    const bail = initialCompaction ? policyBailOut() : undefined;
+    if (bail !== undefined && bail !== RETRY) return bail;
+    if (initialCompaction && bail === undefined) {
       const initial = directCompact(run, allocFlags, INIT_COMPACT_PRIORITY);
       compactResult = initial.result;
       if (initial.pfn !== undefined) return got(initial.pfn);
@@ -424,16 +430,10 @@ export function allocPagesSlowpath(
 
     // The policies' decision point: after the PF_MEMALLOC check, before any direct reclaim or
     // compaction of this loop (where the v3 patch put its costly-NORETRY bail-out).
-    const decision = policy.slowpath?.beforeReclaimOrCompaction?.({ gfp, order }, POLICY_HELPERS) ?? "continue";
-    if (decision !== "continue") {
-      if (decision === "wake-kcompactd-and-nopage") {
-        const woke = wakeupKcompactd(run.state, order, run.kernel.defragMode, events);
-        run.state = woke.state;
-        step(run, "wakeup_kcompactd", woke.woken ? "woken" : "not woken (awake already, or compaction would not run)");
-      }
-      const np = nopage(run, nofail, canDirectReclaim, `policy ${policy.id}: ${decision}`);
+    {
+      const np = policyBailOut();
       if (np === RETRY) continue;
-      return np;
+      if (np !== undefined) return np;
     }
 
     if (!compactFirst) {
@@ -533,6 +533,21 @@ export function allocPagesSlowpath(
       if (np === RETRY) continue;
       return np;
     }
+  }
+
+  /**
+   * The policy's SlowpathHooks.beforeReclaimOrCompaction: undefined to carry on, else nopage's
+   * answer (the failure, or RETRY for __GFP_NOFAIL), after waking kcompactd if the policy says so.
+   */
+  function policyBailOut(): SlowpathResult | typeof RETRY | undefined {
+    const decision = policy.slowpath?.beforeReclaimOrCompaction?.({ gfp, order }, POLICY_HELPERS) ?? "continue";
+    if (decision === "continue") return undefined;
+    if (decision === "wake-kcompactd-and-nopage") {
+      const woke = wakeupKcompactd(run.state, order, run.kernel.defragMode, events);
+      run.state = woke.state;
+      step(run, "wakeup_kcompactd", woke.woken ? "woken" : "not woken (awake already, or compaction would not run)");
+    }
+    return nopage(run, nofail, canDirectReclaim, `policy ${policy.id}: ${decision}`);
   }
 
   /** nopage: __GFP_NOFAIL never gives up while it can reclaim; it tries the reserves and loops. */

@@ -4,6 +4,10 @@
  * 7.x slow path, after check_alloc_stall_warn() and before the `if (!compact_first)` reclaim: for
  * a costly __GFP_NORETRY request, wakeup_kcompactd() on the preferred node and `goto nopage`.
  * The filemap gfp is unchanged (baseline), so orders 1-3 keep reclaim and compaction.
+ *
+ * The patch was written for the 7.x loop, where nothing compacts before that point. The classic
+ * slow path runs an initial async compaction before its loop, so there the decision is made
+ * before that compaction: the patch's point is to "skip direct compaction".
  */
 
 import { baseline } from "./baseline.js";
