@@ -28,7 +28,11 @@ export const ALLOC_NO_WATERMARKS: AllocFlags = 0x04;
 export const ALLOC_WMARK_MASK: AllocFlags = ALLOC_NO_WATERMARKS - 1;
 /** OOM victims may dip into part of the reserves; the OOM reaper frees their memory soon. */
 export const ALLOC_OOM: AllocFlags = 0x08;
-/** Caller cannot block: 25% off the min watermark, or 62.5% together with ALLOC_MIN_RESERVE. */
+/**
+ * Caller cannot block. __zone_watermark_ok() uses it only inside its ALLOC_MIN_RESERVE branch:
+ * another quarter off there (62.5% off the min watermark in all), nothing on its own
+ * (mm/internal.h's "25% off" comment does not match the code).
+ */
 export const ALLOC_NON_BLOCK: AllocFlags = 0x10;
 /** __GFP_HIGH (or an RT task): 50% off the min watermark. */
 export const ALLOC_MIN_RESERVE: AllocFlags = 0x20;
