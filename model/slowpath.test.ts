@@ -12,7 +12,21 @@
  *
  * pinnedLayout(free, pagecache): a page table at every pfn 4k, so no block of order >= 2 is free
  * or can be made by compaction anywhere; `free` free order-0 pages; `pagecache` clean page-cache
- * pages that reclaim takes 32 (SWAP_CLUSTER_MAX, try_to_free_pages() nr_to_reclaim) at a time.
+ * pages on the inactive file LRU.
+ *
+ * Direct reclaim (try_to_free_pages(), nr_to_reclaim SWAP_CLUSTER_MAX = 32) makes passes at
+ * priority 12 down to 0, each scanning floor(inactive / 2^priority) pages, until 32 are
+ * reclaimed; in reclaim/compaction mode (costly orders, or orders 1-3 below priority 10)
+ * should_continue_reclaim() repeats a pass while compaction is not suitable at min and the
+ * inactive list is above compact_gap(order). The passes these tests meet, reclaiming every page
+ * it scans (all clean):
+ * - 100 pages: priorities 6..2 take 1, 3, 6, 11, 19 = 40; the 60 left: 5..1 take 1, 3, 7, 12, 18 = 41.
+ * - 200 pages (order <= 3, or compaction suitable at once): 7..3 take 1, 3, 6, 11, 22 = 43; the
+ *   157 left: 1, 2, 4, 9, 17 = 33. Order 9 the same (the inactive list never exceeds compact_gap(9) = 1024).
+ * - 60 pages, order 4 (compaction needs 144 free at min; NR_FREE_PAGES stays 108, the reclaimed
+ *   pages sit on a pcp list): priority 5 takes one page a pass until the list is down to
+ *   compact_gap(4) = 32, 28 pages; then priority 4: 2, priority 3: 3; 33 in all. The 27 left:
+ *   priorities 4..0 take 1, 3, 5, 9, 9 = 27.
  *
  * Reading a path: the first wake_all_kswapds() finds kswapd asleep and the node unbalanced and
  * wakes it ("kswapd woken"); it stays awake for the rest of the call (nothing runs it), so later
@@ -121,8 +135,8 @@ const WAKE = "wake_all_kswapds";
 const FAIL = "get_page_from_freelist fail";
 const GOT = "got_pg pfn #";
 const DR_NONE = "direct_reclaim no progress";
-/** Reclaimed SWAP_CLUSTER_MAX pages onto this CPU's pcp list: the retry fails, drain_all_pages(NULL), fails again. */
-const DR_32 = "direct_reclaim progress 32, drain_all_pages, fail";
+/** Reclaimed `pages` onto this CPU's pcp list: the retry fails, drain_all_pages(NULL), fails again. */
+const DR = (pages: number) => `direct_reclaim progress ${pages}, drain_all_pages, fail`;
 /** Costly order, compaction_ready(): no reclaim, do_try_to_free_pages() returns 1, drain, fail. */
 const DR_READY = "direct_reclaim progress 1, drain_all_pages, fail";
 type Prio = "ASYNC" | "SYNC_LIGHT" | "SYNC_FULL";
@@ -279,11 +293,11 @@ describe("§2.11 row: order 0, GFP_KERNEL-like", () => {
 
   it.each(VARIANTS)("reclaim makes progress: the reclaim loop repeats until the page comes (%s)", (variant) => {
     const ran = run("reclaimable", variant, GFP_KERNEL, 0);
-    // 40 free, 100 page cache. Reclaim #1 frees 32 pages onto CPU 0's pcp list (not NR_FREE_PAGES):
-    // the retry fails, drain_all_pages(NULL), 72 free <= 90, fails again. should_reclaim_retry():
-    // progress and order <= 3 -> no_progress_loops = 0; available = 68 + 72 = 140 > 90 -> retry.
-    // Reclaim #2: 32 more, drained, 104 > 90: the page.
-    const tail = [DR_32, SRR_RETRY, WAKE, FAIL, "direct_reclaim progress 32, drain_all_pages, pfn #", GOT];
+    // 40 free, 100 page cache. Reclaim #1 frees 40 pages onto CPU 0's pcp list (not NR_FREE_PAGES):
+    // the retry fails, drain_all_pages(NULL), 80 free <= 90, fails again. should_reclaim_retry():
+    // progress and order <= 3 -> no_progress_loops = 0; available = 60 + 80 = 140 > 90 -> retry.
+    // Reclaim #2: 41 more, drained, 121 > 90: the page.
+    const tail = [DR(40), SRR_RETRY, WAKE, FAIL, "direct_reclaim progress 41, drain_all_pages, pfn #", GOT];
     expect(ran.path).toEqual(
       variant === "classic" ? [FAST, WOKE, FAIL, WAKE, FAIL, ...tail] : [FAST, WOKE, FAIL, ...tail],
     );
@@ -372,25 +386,25 @@ describe("§2.11 row: orders 1-3, MOVABLE, no __GFP_NORETRY", () => {
   it.each(VARIANTS)("reclaim, SYNC_LIGHT, escalate to SYNC_FULL, reclaim, SYNC_FULL, then OOM (%s)", (variant) => {
     const ran = run("fragmented", variant, GFP_HIGHUSER_MOVABLE, 2);
     // No initial compaction: order 2 is not costly and the request is MOVABLE.
-    // Loop 1: reclaim 32 (progress, drain, still no order-2 block); compaction at
-    // compact_priority = DEF_COMPACT_PRIORITY (SYNC_LIGHT): 232 free > min 90 + compact_gap(2) 8,
+    // Loop 1: reclaim 43 (progress, drain, still no order-2 block); compaction at
+    // compact_priority = DEF_COMPACT_PRIORITY (SYNC_LIGHT): 243 free > min 90 + compact_gap(2) 8,
     // whole zone, COMPLETE; try_to_compact_pages(): `prio != COMPACT_PRIO_ASYNC && status ==
     // COMPACT_COMPLETE` -> defer_compaction(). should_reclaim_retry(): progress resets the loop
     // count, but __zone_watermark_ok(order 2, min, available) needs a free block of order >= 2: stop.
     // should_compact_retry(): COMPLETE is neither SKIPPED nor SUCCESS; min_priority for order <= 3 is
     // MIN_COMPACT_PRIORITY (SYNC_FULL); `if (*compact_priority > min_priority) { (*compact_priority)--;
     // ... ret = true; }`: retry at SYNC_FULL.
-    // Loop 2: reclaim 32 more; SYNC_FULL (no deferral check at MIN_COMPACT_PRIORITY) COMPLETE, defer;
+    // Loop 2: reclaim 33 more; SYNC_FULL (no deferral check at MIN_COMPACT_PRIORITY) COMPLETE, defer;
     // should_reclaim_retry() stop; should_compact_retry(): SYNC_FULL is the minimum: stop.
     // __alloc_pages_may_oom(): order 2 <= 3 -> out_of_memory().
     const loops = [
-      DR_32,
+      DR(43),
       COMPACT("SYNC_LIGHT", "COMPLETE"),
       SRR_STOP,
       SCR_RETRY("SYNC_FULL"),
       WAKE,
       FAIL,
-      DR_32,
+      DR(33),
       COMPACT("SYNC_FULL", "COMPLETE"),
       SRR_STOP,
       SCR_STOP,
@@ -446,13 +460,13 @@ describe("§2.11 row: orders 1-3, UNMOVABLE / RECLAIMABLE", () => {
       COMPACT("ASYNC", "COMPLETE"),
       WAKE,
       FAIL,
-      DR_32,
+      DR(43),
       COMPACT("SYNC_LIGHT", "COMPLETE"),
       SRR_STOP,
       SCR_RETRY("SYNC_FULL"),
       WAKE,
       FAIL,
-      DR_32,
+      DR(33),
       COMPACT("SYNC_FULL", "COMPLETE"),
       SRR_STOP,
       SCR_STOP,
@@ -501,7 +515,7 @@ describe("§2.11 row: orders 1-3, __GFP_NORETRY", () => {
     const ran = run("fragmented", variant, GFP_HIGHUSER_MOVABLE | __GFP_NORETRY, 2);
     // No initial compaction (movable, not costly). After reclaim and compaction at DEF
     // (SYNC_LIGHT): `if (gfp_mask & __GFP_NORETRY) goto nopage;`.
-    const tail = [DR_32, COMPACT("SYNC_LIGHT", "COMPLETE"), NOPAGE_NORETRY];
+    const tail = [DR(43), COMPACT("SYNC_LIGHT", "COMPLETE"), NOPAGE_NORETRY];
     expect(ran.path).toEqual(
       variant === "classic" ? [FAST, WOKE, FAIL, WAKE, FAIL, ...tail] : [FAST, WOKE, FAIL, ...tail],
     );
@@ -534,7 +548,7 @@ describe("§2.11 row: orders 1-3, __GFP_NORETRY", () => {
       COMPACT("ASYNC", "COMPLETE"),
       WAKE,
       FAIL,
-      DR_32,
+      DR(43),
       COMPACT("SYNC_LIGHT", "COMPLETE"),
       NOPAGE_NORETRY,
     ]);
@@ -570,7 +584,7 @@ describe("§2.11 row: orders 1-3, __GFP_NORETRY", () => {
       COMPACT("ASYNC", "COMPLETE"),
       WAKE,
       FAIL,
-      DR_32,
+      DR(43),
       COMPACT("ASYNC", "COMPLETE"),
       NOPAGE_NORETRY,
     ]);
@@ -648,14 +662,15 @@ describe("§2.11 row: order > 3, __GFP_RETRY_MAYFAIL", () => {
       // 108 free, 60 page cache.
       // Initial compaction (ASYNC): costly, no ALLOC_CMA: 108 <= min 90 + compact_gap(4) 32 = 122:
       // SKIPPED (no COMPACTSTALL). Not NORETRY: compact_priority stays / becomes DEF (SYNC_LIGHT).
-      // Loop 1: compaction_ready(): 108 <= 188, reclaim: 32 pages; should_continue_reclaim(): not
-      // suitable at min (NR_FREE_PAGES still 108, the pages are on the pcp list), inactive LRU 28 <=
-      // compact_gap 32: stop. Drain: 140 free. SYNC_LIGHT: compaction_suitable(): 140 <= 144: SKIPPED.
+      // Loop 1: compaction_ready(): 108 <= 188 at every pass, reclaim: 33 pages (see the top of
+      // this file); should_continue_reclaim() never finds compaction suitable at min (NR_FREE_PAGES
+      // still 108, the pages are on the pcp list). Drain: 141 free. SYNC_LIGHT:
+      // compaction_suitable(): 141 <= 144: SKIPPED.
       // should_reclaim_retry(): costly always counts no progress (no_progress_loops 1), no order-4
       // block: stop. should_compact_retry(): `if (compact_result == COMPACT_SKIPPED) { ret =
-      // compaction_zonelist_suitable(...) }`: available = 28 / 4 + 140 = 147 > 144: retry, priority
+      // compaction_zonelist_suitable(...) }`: available = 27 / 4 + 141 = 147 > 144: retry, priority
       // unchanged.
-      // Loop 2: reclaim the last 28 pages; 168 free; SYNC_LIGHT: 168 > 144, fragmentation_index(4) =
+      // Loop 2: reclaim the last 27 pages; 168 free; SYNC_LIGHT: 168 > 144, fragmentation_index(4) =
       // 1000 - (1000 + 168000/16) / 168 = 1000 - 11500/168 = 932: runs, COMPLETE, deferred.
       // should_reclaim_retry(): no_progress_loops 2, stop. should_compact_retry(): min_priority for
       // costly orders is MIN_COMPACT_COSTLY_PRIORITY (SYNC_LIGHT): no escalation: stop.
@@ -667,13 +682,13 @@ describe("§2.11 row: order > 3, __GFP_RETRY_MAYFAIL", () => {
         COMPACT("ASYNC", "SKIPPED"),
         WAKE,
         FAIL,
-        DR_32,
+        DR(33),
         COMPACT("SYNC_LIGHT", "SKIPPED"),
         SRR_STOP,
         SCR_RETRY("SYNC_LIGHT"),
         WAKE,
         FAIL,
-        "direct_reclaim progress 28, drain_all_pages, fail",
+        "direct_reclaim progress 27, drain_all_pages, fail",
         COMPACT("SYNC_LIGHT", "COMPLETE"),
         SRR_STOP,
         SCR_STOP,
@@ -798,12 +813,12 @@ describe("§2.11 row: order > 3, __GFP_NORETRY", () => {
 
   it("initial compaction SKIPPED, 7.0: no early stop; reclaim, drain_all_pages and a second async compaction", () => {
     // "mm/page_alloc: ignore the exact initial compaction result": C0 -> W -> F -> DR(+drain) ->
-    // C(async) -> fail (kernel-semantics.md §2.11, last line). Order 4: reclaim 32 (compaction_ready()
-    // fails at 108), 140 free: still <= 144, SKIPPED again. Order 9: reclaim 32 (inactive LRU 168 <=
-    // compact_gap(9) 1024 ends it), 232 free <= 1136, SKIPPED again.
-    for (const [layout, order] of [
-      ["short", 4],
-      ["fragmented", 9],
+    // C(async) -> fail (kernel-semantics.md §2.11, last line). Order 4: reclaim 33 (compaction_ready()
+    // fails at 108), 141 free: still <= 144, SKIPPED again. Order 9: reclaim 43 (the inactive LRU is
+    // below compact_gap(9) 1024 throughout), 243 free <= 1136, SKIPPED again.
+    for (const [layout, order, reclaimed] of [
+      ["short", 4, 33],
+      ["fragmented", 9, 43],
     ] as const) {
       const ran = run(layout, "v7", NORETRY_MOVABLE, order);
       expect(ran.path).toEqual([
@@ -813,7 +828,7 @@ describe("§2.11 row: order > 3, __GFP_NORETRY", () => {
         COMPACT("ASYNC", "SKIPPED"),
         WAKE,
         FAIL,
-        DR_32,
+        DR(reclaimed),
         COMPACT("ASYNC", "SKIPPED"),
         NOPAGE_NORETRY,
       ]);

@@ -1,13 +1,21 @@
 /**
  * Page reclaim, mm/vmscan.c: direct reclaim by an allocating task (try_to_free_pages()) and the
- * reclaim loop kswapd runs (balance_pgdat(), in kswapd.ts).
+ * reclaim loop kswapd runs (balance_pgdat(), in kswapd.ts). The classic LRU, not MGLRU
+ * (lru_gen_shrink_node() is another algorithm).
  *
  * What can be reclaimed is clean page cache on the file LRU, oldest first. Anonymous memory is
- * not reclaimable (no swap is modelled); dirty page cache is skipped (reclaim does not write
- * back file pages; the flusher does, see the `writeback` op). The scan-priority ladder
- * (DEF_PRIORITY 12 down to 0, scanning lru_size >> priority per pass) is collapsed into one
- * walk from the LRU tail that stops at the reclaim target: the pages reclaimed, and which ones,
- * are the same; the number of passes is not modelled.
+ * not reclaimable (no swap is modelled, so get_scan_count() scans the file lists only); dirty
+ * page cache needs writeback first (the flusher's, see the `writeback` op). The file LRU is all
+ * inactive: nothing is accessed twice, so nothing is activated.
+ *
+ * Direct reclaim walks do_try_to_free_pages()' priority ladder: passes at priority 12
+ * (DEF_PRIORITY) down to 0, each scanning the inactive list's size >> priority pages in chunks of
+ * SWAP_CLUSTER_MAX. The reclaim target is checked only between chunks (and not at all in the
+ * DEF_PRIORITY pass) and between passes, so a direct reclaim takes SWAP_CLUSTER_MAX pages or
+ * more: its last pass or chunk overshoots.
+ *
+ * kswapd's ladder (balance_pgdat() raising sc.priority when a pass falls short) is collapsed:
+ * each kswapd pass reclaims exactly its target from the LRU tail (shrinkNode()).
  */
 
 import type { CompactionState } from "./compaction.js";
@@ -62,19 +70,28 @@ export function compactionReady(zone: ZoneState, order: number, gfp: GfpMask, ev
 }
 
 /**
- * mm/vmscan.c in_reclaim_compaction() + should_continue_reclaim(): for costly orders, keep
- * reclaiming past SWAP_CLUSTER_MAX until compaction has room (compact_gap pages reclaimed),
- * compaction becomes suitable, or the allocation would succeed.
+ * mm/vmscan.c in_reclaim_compaction(): reclaim for compaction's sake for costly orders, and for
+ * any higher order once the priority has fallen below DEF_PRIORITY - 2 (memory is tight).
+ */
+function inReclaimCompaction(order: number, gfp: GfpMask, priority: number): boolean {
+  return gfpCompactionAllowed(gfp) && order > 0 && (order > PAGE_ALLOC_COSTLY_ORDER || priority < DEF_PRIORITY - 2);
+}
+
+/**
+ * mm/vmscan.c should_continue_reclaim(): in reclaim/compaction mode, shrink the node again
+ * until compaction has room (the inactive list is down to compact_gap pages), compaction
+ * becomes suitable, the allocation would succeed, or a pass reclaims nothing.
  */
 function shouldContinueReclaim(
   zone: ZoneState,
   order: number,
   gfp: GfpMask,
+  priority: number,
   reclaimedInNode: number,
   lruPages: number,
   events: EventSink,
 ): boolean {
-  if (!gfpCompactionAllowed(gfp) || order <= PAGE_ALLOC_COSTLY_ORDER) return false;
+  if (!inReclaimCompaction(order, gfp, priority)) return false;
   if (reclaimedInNode === 0) return false;
   if (zoneWatermarkOk(zone, order, wmarkPages(zone, "min"), 0)) return false;
   if (compactionSuitable(zone, order, wmarkPages(zone, "min"), events)) return false;
@@ -89,9 +106,10 @@ export interface ShrinkResult {
 }
 
 /**
- * shrink_node() on the file LRU: reclaim clean folios from the tail until `target` pages are
- * reclaimed (or, in reclaim/compaction mode, until should_continue_reclaim() says stop). Freed
- * folios go back through the reclaiming CPU's pcp lists, as free_unref_folios() does.
+ * kswapd's shrink_node() on the file LRU, its priority ladder collapsed: reclaim clean folios
+ * from the tail until `target` pages are reclaimed (or, in reclaim/compaction mode for a costly
+ * order, until should_continue_reclaim() says stop). Freed folios go back through the
+ * reclaiming CPU's pcp lists, as free_unref_folios() does.
  */
 export function shrinkNode(
   state: CompactionState,
@@ -118,11 +136,89 @@ export function shrinkNode(
     batchReclaimed += 2 ** alloc.order;
     lruPages -= 2 ** alloc.order;
     if (batchReclaimed >= target) {
-      if (!shouldContinueReclaim(zone, order, gfp, nrReclaimed, lruPages, events)) break;
+      // At DEF_PRIORITY, in_reclaim_compaction() holds for costly orders only.
+      if (!shouldContinueReclaim(zone, order, gfp, DEF_PRIORITY, nrReclaimed, lruPages, events)) break;
       batchReclaimed = 0;
     }
   }
   return { state: { zone, owners }, nrScanned, nrReclaimed };
+}
+
+/**
+ * Direct reclaim's view of the file LRU for one try_to_free_pages() call: the list, oldest
+ * first, as it was when the call began (reclaim only takes folios off it), and how far the
+ * scans have got. Everything before `next` has been reclaimed, or was dirty: shrink_folio_list()
+ * activates a dirty file folio rather than write it from direct reclaim, so it leaves the
+ * inactive list for the rest of the call. (The model has no active list: afterwards the folio
+ * is where it was.)
+ */
+interface InactiveListWalk {
+  readonly oldestFirst: readonly number[];
+  next: number;
+  /** NR_INACTIVE_FILE as the call sees it: the pages from `next` on. */
+  inactivePages: number;
+}
+
+interface Shrunk {
+  state: CompactionState;
+  nrScanned: number;
+  nrReclaimed: number;
+}
+
+/**
+ * mm/vmscan.c shrink_inactive_list(): isolate_lru_folios() takes folios from the tail until
+ * `nrToScan` pages are scanned (whole folios: a large one can overshoot); shrink_folio_list()
+ * frees the clean ones, through the reclaiming CPU's pcp lists, and activates the dirty ones.
+ */
+function shrinkInactiveList(walk: InactiveListWalk, shrunk: Shrunk, nrToScan: number, cpu: number, events: EventSink) {
+  let { zone, owners } = shrunk.state;
+  let scanned = 0;
+  while (scanned < nrToScan && walk.next < walk.oldestFirst.length) {
+    const handle = walk.oldestFirst[walk.next++] as number;
+    const alloc = getAllocation(owners, handle);
+    if (alloc === undefined) continue;
+    const pages = 2 ** alloc.order;
+    scanned += pages;
+    walk.inactivePages -= pages;
+    if (alloc.dirty ?? false) continue;
+    owners = releaseAllocation(owners, handle);
+    zone = freePages(zone, alloc.pfn, alloc.order, cpu, events);
+    shrunk.nrReclaimed += pages;
+  }
+  shrunk.nrScanned += scanned;
+  shrunk.state = { zone, owners };
+}
+
+/**
+ * mm/vmscan.c shrink_node() -> shrink_lruvec() for direct reclaim at one priority.
+ * get_scan_count() (no swap: SCAN_FILE) asks for the inactive file list's size >> priority
+ * pages; shrink_lruvec() scans them SWAP_CLUSTER_MAX at a time and stops once it has reclaimed
+ * sc->nr_to_reclaim, except at DEF_PRIORITY ("proportional_reclaim": a direct reclaimer there
+ * does "a batch of work at once"). shrink_node() repeats while should_continue_reclaim() says so.
+ */
+function shrinkNodeDirect(
+  walk: InactiveListWalk,
+  shrunk: Shrunk,
+  priority: number,
+  order: number,
+  gfp: GfpMask,
+  cpu: number,
+  events: EventSink,
+): void {
+  const proportionalReclaim = priority === DEF_PRIORITY;
+  for (;;) {
+    const reclaimedBefore = shrunk.nrReclaimed;
+    let toScan = Math.floor(walk.inactivePages / 2 ** priority);
+    while (toScan > 0) {
+      const chunk = Math.min(toScan, SWAP_CLUSTER_MAX);
+      toScan -= chunk;
+      shrinkInactiveList(walk, shrunk, chunk, cpu, events);
+      if (shrunk.nrReclaimed - reclaimedBefore >= SWAP_CLUSTER_MAX && !proportionalReclaim) break;
+    }
+    const reclaimedInNode = shrunk.nrReclaimed - reclaimedBefore;
+    if (!shouldContinueReclaim(shrunk.state.zone, order, gfp, priority, reclaimedInNode, walk.inactivePages, events))
+      return;
+  }
 }
 
 export interface DirectReclaimResult {
@@ -135,9 +231,10 @@ export interface DirectReclaimResult {
 }
 
 /**
- * mm/vmscan.c try_to_free_pages() -> do_try_to_free_pages() -> shrink_zones(): reclaim
- * SWAP_CLUSTER_MAX pages for the allocating task, unless (for costly orders) compaction is
- * already ready, in which case report progress without reclaiming so the caller compacts.
+ * mm/vmscan.c try_to_free_pages() -> do_try_to_free_pages(): passes from DEF_PRIORITY down to
+ * 0 until SWAP_CLUSTER_MAX pages (sc.nr_to_reclaim) are reclaimed. In each pass shrink_zones()
+ * leaves the zone to compaction if the order is costly and compaction_ready(); then the ladder
+ * stops, and a call that reclaimed nothing reports progress 1 so the caller compacts.
  */
 export function tryToFreePages(
   state: CompactionState,
@@ -148,9 +245,17 @@ export function tryToFreePages(
 ): DirectReclaimResult {
   emit(events, { name: "mm_vmscan_direct_reclaim_begin", order, gfp_flags: gfp });
   countVmEvent(events, "ALLOCSTALL");
-  let result: ShrinkResult = { state, nrScanned: 0, nrReclaimed: 0 };
-  const ready = order > PAGE_ALLOC_COSTLY_ORDER && compactionReady(state.zone, order, gfp, events);
-  if (!ready) result = shrinkNode(state, SWAP_CLUSTER_MAX, order, gfp, cpu, events);
+  const oldestFirst = lruOldestFirst(state.owners);
+  let inactivePages = 0;
+  for (const handle of oldestFirst) inactivePages += 2 ** (getAllocation(state.owners, handle)?.order ?? 0);
+  const walk: InactiveListWalk = { oldestFirst, next: 0, inactivePages };
+  const result: Shrunk = { state, nrScanned: 0, nrReclaimed: 0 };
+  let ready = false;
+  for (let priority = DEF_PRIORITY; priority >= 0; priority--) {
+    if (order > PAGE_ALLOC_COSTLY_ORDER && compactionReady(result.state.zone, order, gfp, events)) ready = true;
+    else shrinkNodeDirect(walk, result, priority, order, gfp, cpu, events);
+    if (result.nrReclaimed >= SWAP_CLUSTER_MAX || ready) break;
+  }
   countVmEvent(events, "PGSCAN_DIRECT", result.nrScanned);
   countVmEvent(events, "PGSTEAL_DIRECT", result.nrReclaimed);
   emit(events, { name: "mm_vmscan_direct_reclaim_end", nr_reclaimed: result.nrReclaimed });
