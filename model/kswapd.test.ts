@@ -1,17 +1,18 @@
 /**
  * kswapd (mm/vmscan.c): pgdat_balanced() with and without vm.defrag_mode (which free pages count
  * toward the high watermark; zones laid out by hand on the small test zone: 1024 pages, 8-page
- * pageblocks, watermarks 64/80/96), and balance_pgdat()'s ZONE_RECLAIM_ACTIVE.
+ * pageblocks, watermarks 64/80/96), balance_pgdat()'s priority ladder and ZONE_RECLAIM_ACTIVE.
  */
 
 import { describe, expect, it } from "vitest";
-import type { EventSink } from "./events.js";
+import type { EventSink, TraceEvent } from "./events.js";
 import { kswapdRun, pgdatBalanced } from "./kswapd.js";
 import { KTHREAD_CPU } from "./node.js";
 import { MAX_RECLAIM_RETRIES } from "./reclaim-retry.js";
-import type { System } from "./system.js";
+import { setDirty } from "./page-owner.js";
+import { initSystem, type Op, type System, step } from "./system.js";
 import { M, SMALL_TEST_ZONE, withFree } from "./test-support/small-zone.js";
-import { buildZone, pinnedLayout } from "./test-support/zone-layout.js";
+import { buildZone, pinnedLayout, SETUP_MOVABLE } from "./test-support/zone-layout.js";
 import { emptyZone, type ZoneState } from "./zone.js";
 
 /** `count` free blocks of one order, at the start of the zone, each on the movable list. */
@@ -102,5 +103,84 @@ describe("kswapd() and kswapd_try_to_sleep(): which order kcompactd is woken for
     expect(after.node.kswapd.sleeping).toBe(true);
     expect(kcompactdWakes(events)).toEqual([]);
     expect(after.node.kcompactd.sleeping).toBe(true);
+  });
+});
+
+describe("balance_pgdat(): the priority ladder", () => {
+  // 2048 pages, watermarks 90/112/134: nr_to_reclaim = max(high 134, SWAP_CLUSTER_MAX) = 134.
+  // Reclaimed pages wait on KTHREAD_CPU's pcp list, at most 4 of them (ZONE_RECLAIM_ACTIVE), so
+  // NR_FREE_PAGES is the free pages plus what was reclaimed, less 0 to 4.
+  const awake = (system: System): System => ({
+    ...system,
+    node: { ...system.node, kswapd: { sleeping: false, order: 0, failures: 0 } },
+  });
+  const runOf = (events: readonly TraceEvent[]) => events.find((e) => e.name === "kswapd_run");
+
+  it("raises the priority after each short pass and stops once balanced (64 free, 200 page cache)", () => {
+    // Priorities 12..8 scan 200 >> p = 0 pages. Then 7: 1, 6: 3, 5: 6, 4: 11, 3: 22 (43 in all,
+    // NR_FREE_PAGES at most 107), 2: floor(157 / 4) = 39: 82, NR_FREE_PAGES at least 142 > 134.
+    const system = buildZone({ nrPages: 2048, kernelVariant: "v7", slot: pinnedLayout(64, 200) }).system;
+    const events: EventSink = [];
+    kswapdRun(awake(system), false, events);
+    expect(runOf(events)).toEqual({ name: "kswapd_run", order: 0, nr_scanned: 82, nr_reclaimed: 82, balanced: true });
+  });
+
+  it("never scans at priority 0: 40 free, 100 page cache ends unbalanced with 30 pages left", () => {
+    // Priorities 6..1 take 1, 3, 6, 11, 19, 30 = 70 (the loop is `while (sc.priority >= 1)`);
+    // NR_FREE_PAGES at most 110. kswapd stays awake for its next run.
+    const system = buildZone({ nrPages: 2048, kernelVariant: "v7", slot: pinnedLayout(40, 100) }).system;
+    const events: EventSink = [];
+    const after = kswapdRun(awake(system), false, events);
+    expect(runOf(events)).toEqual({ name: "kswapd_run", order: 0, nr_scanned: 70, nr_reclaimed: 70, balanced: false });
+    expect(after.node.kswapd.sleeping).toBe(false);
+    expect(after.node.kswapd.failures).toBe(0);
+  });
+
+  it("boosted reclaim stops at the first pass that reclaims nothing", () => {
+    // 250 free pages pass the boosted high watermark (134 + boost 64 = 198): only the boost asks
+    // for reclaim. Priority 12 scans 200 >> 12 = 0 pages: `if (nr_boost_reclaim && !nr_reclaimed)
+    // break;`. The boost is dropped all the same, and wakeup_kcompactd(pageblock_order) records
+    // the order; it wakes nobody, compaction not being suitable for order 9 with 250 free pages.
+    const built = buildZone({ nrPages: 2048, kernelVariant: "v7", slot: pinnedLayout(250, 200) }).system;
+    const boosted = awake({ ...built, zone: { ...built.zone, watermarkBoost: 64 } });
+    const events: EventSink = [];
+    const after = kswapdRun(boosted, false, events);
+    expect(runOf(events)).toEqual({ name: "kswapd_run", order: 0, nr_scanned: 0, nr_reclaimed: 0, balanced: true });
+    expect(after.zone.watermarkBoost).toBe(0);
+    expect(after.node.kcompactd).toEqual({ sleeping: true, maxOrder: 9 });
+  });
+
+  it("keeps the priority after a pass that scanned nr_to_reclaim pages (kswapd_shrink_node())", () => {
+    // The file LRU, oldest first: A1, A2 (clean, order 0), D (dirty, order 9), 75 clean order-3
+    // folios; 1114 pages. 834 pages of anon leave exactly 100 free.
+    const pagecache = (order: number): Op => ({ kind: "alloc", order, gfp: SETUP_MOVABLE, cpu: 0, use: "pagecache" });
+    const anon = (order: number): Op => ({ kind: "alloc", order, gfp: SETUP_MOVABLE, cpu: 0, use: "anon" });
+    const ops: Op[] = [
+      pagecache(0),
+      pagecache(0),
+      pagecache(9),
+      ...Array.from({ length: 75 }, () => pagecache(3)),
+      ...Array.from({ length: 104 }, () => anon(3)),
+      anon(0),
+      anon(0),
+    ];
+    let system = initSystem({ zone: { nrPages: 2048, nrCpus: 2, watermarkBoostFactor: 0 } });
+    const handles: number[] = [];
+    for (const op of ops) {
+      const result = step(system, op);
+      if (result.outcome.kind !== "allocated") throw new Error(`set-up allocation failed: ${result.outcome.kind}`);
+      handles.push(result.outcome.handle);
+      system = result.system;
+    }
+    system = { ...system, owners: setDirty(system.owners, handles[2] as number, true) };
+    expect(system.zone.nrFreePages).toBe(100);
+    // Priority 10: floor(1114 / 1024) = 1: A1. Priority 9: floor(1113 / 512) = 2: A2, then D
+    // (dirty: activated), 513 pages scanned >= 134, so the priority stays 9; again at 9:
+    // floor(600 / 512) = 1, one folio (8). Then 8: 2 -> 8, 7: 4 -> 8, 6: 9 -> two folios, 16.
+    // Reclaimed 42: NR_FREE_PAGES at least 138 > 134. (Raising the priority after the D pass would
+    // give 1 + 1 + 8 + 8 + 16 = 34 at priority 6, at most 134, and go on to 58.)
+    const events: EventSink = [];
+    kswapdRun(awake(system), false, events);
+    expect(runOf(events)).toEqual({ name: "kswapd_run", order: 0, nr_scanned: 554, nr_reclaimed: 42, balanced: true });
   });
 });

@@ -12,7 +12,7 @@ import { __GFP_DIRECT_RECLAIM, GFP_KERNEL, type GfpMask } from "./gfp.js";
 import { type BackgroundState, wakeupKcompactd } from "./kcompactd.js";
 import { KTHREAD_CPU } from "./node.js";
 import { MAX_RECLAIM_RETRIES } from "./reclaim-retry.js";
-import { SWAP_CLUSTER_MAX, shrinkNode } from "./vmscan.js";
+import { DEF_PRIORITY, inactiveListWalk, type Shrunk, SWAP_CLUSTER_MAX, shrinkNode } from "./vmscan.js";
 import { zoneWatermarkOkWith } from "./watermark.js";
 import { wmarkPages, type ZoneState } from "./zone.js";
 
@@ -65,9 +65,12 @@ export function wakeupKswapd(
 }
 
 /**
- * mm/vmscan.c balance_pgdat(): reclaim in passes of max(high watermark, SWAP_CLUSTER_MAX) pages
- * until the node is balanced and the boost is worked off; once compact_gap(order) pages are
- * reclaimed the order drops to 0 (the rest is kcompactd's job). Returns the order it ended at.
+ * mm/vmscan.c balance_pgdat(): passes up the priority ladder (DEF_PRIORITY down to 1) until the
+ * node is balanced and the boost is worked off. Each pass is kswapd_shrink_node(): shrink_node()
+ * at sc.priority with nr_to_reclaim = max(high watermark, SWAP_CLUSTER_MAX); once the run has
+ * reclaimed compact_gap(order) pages the order drops to 0 (the rest is kcompactd's job). The
+ * priority rises (sc.priority--) after a pass that scanned and reclaimed less than its target,
+ * or reclaimed nothing. Returns the order it ended at.
  */
 function balancePgdat(
   state: BackgroundState,
@@ -80,29 +83,46 @@ function balancePgdat(
   let reclaimOrder = order;
   const boost = state.zone.watermarkBoost;
   let boostReclaim = boost;
-  let total = 0;
-  let scanned = 0;
+  const walk = inactiveListWalk(next.owners);
+  const shrunk: Shrunk = { state: { zone: next.zone, owners: next.owners }, nrScanned: 0, nrReclaimed: 0 };
   // balance_pgdat() reaches `goto out` when balanced, jumping past `kswapd_failures++`: only a
   // run that ends unbalanced with nothing reclaimed counts as a failure.
   let endedBalanced = false;
-  for (;;) {
-    const balanced = pgdatBalanced(next.zone, reclaimOrder, defragMode);
-    // Reclaiming for a boost is pointless if the node is short anyway: do normal reclaim.
-    if (!balanced && boostReclaim > 0) boostReclaim = 0;
+  let priority = DEF_PRIORITY;
+  do {
+    const reclaimedBefore = shrunk.nrReclaimed;
+    const scannedBefore = shrunk.nrScanned;
+    let raisePriority = true;
+    const balanced = pgdatBalanced(shrunk.state.zone, reclaimOrder, defragMode);
+    // Reclaiming for a boost is pointless if the node is short anyway: `goto restart` for normal
+    // reclaim, from DEF_PRIORITY again.
+    if (!balanced && boostReclaim > 0) {
+      boostReclaim = 0;
+      priority = DEF_PRIORITY;
+      continue;
+    }
     if (boostReclaim === 0 && balanced) {
       endedBalanced = true;
       break;
     }
-    const target = Math.max(wmarkPages(next.zone, "high"), SWAP_CLUSTER_MAX);
-    const shrunk = shrinkNode(next, target, reclaimOrder, GFP_KERNEL, KTHREAD_CPU, events);
-    next = { ...next, ...shrunk.state };
-    total += shrunk.nrReclaimed;
-    scanned += shrunk.nrScanned;
-    if (reclaimOrder > 0 && total >= compactGap(reclaimOrder)) reclaimOrder = 0;
-    boostReclaim -= Math.min(boostReclaim, shrunk.nrReclaimed);
-    // Nothing left to reclaim: no further priority level will find more.
-    if (shrunk.nrReclaimed === 0) break;
-  }
+    // Limit the priority of boosting to avoid reclaim writeback.
+    if (boostReclaim > 0 && priority === DEF_PRIORITY - 2) raisePriority = false;
+    const nrToReclaim = Math.max(wmarkPages(shrunk.state.zone, "high"), SWAP_CLUSTER_MAX);
+    const sc = { priority, order: reclaimOrder, gfp: GFP_KERNEL, nrToReclaim, proportionalReclaim: false };
+    shrinkNode(walk, shrunk, sc, KTHREAD_CPU, events);
+    if (reclaimOrder > 0 && shrunk.nrReclaimed >= compactGap(reclaimOrder)) reclaimOrder = 0;
+    const reclaimed = shrunk.nrReclaimed - reclaimedBefore;
+    // kswapd_shrink_node()'s return: enough was scanned that the high watermark would be met at
+    // 100% efficiency, so no need to raise the priority.
+    if (Math.max(shrunk.nrScanned - scannedBefore, reclaimed) >= nrToReclaim) raisePriority = false;
+    boostReclaim -= Math.min(boostReclaim, reclaimed);
+    // A boost that reclaim cannot relieve: stop rather than loop.
+    if (boostReclaim > 0 && reclaimed === 0) break;
+    if (raisePriority || reclaimed === 0) priority--;
+  } while (priority >= 1);
+  next = { ...next, ...shrunk.state };
+  const total = shrunk.nrReclaimed;
+  const scanned = shrunk.nrScanned;
   next = withReclaimActive(next, false); // clear_reclaim_active()
   countVmEvent(events, "PGSCAN_KSWAPD", scanned);
   countVmEvent(events, "PGSTEAL_KSWAPD", total);

@@ -14,8 +14,7 @@
  * DEF_PRIORITY pass) and between passes, so a direct reclaim takes SWAP_CLUSTER_MAX pages or
  * more: its last pass or chunk overshoots.
  *
- * kswapd's ladder (balance_pgdat() raising sc.priority when a pass falls short) is collapsed:
- * each kswapd pass reclaims exactly its target from the LRU tail (shrinkNode()).
+ * kswapd (kswapd.ts balance_pgdat()) climbs the same ladder with its own target and rules.
  */
 
 import type { CompactionState } from "./compaction.js";
@@ -99,67 +98,30 @@ function shouldContinueReclaim(
   return lruPages > pagesForCompaction;
 }
 
-export interface ShrinkResult {
-  readonly state: CompactionState;
-  readonly nrScanned: number;
-  readonly nrReclaimed: number;
-}
-
 /**
- * kswapd's shrink_node() on the file LRU, its priority ladder collapsed: reclaim clean folios
- * from the tail until `target` pages are reclaimed (or, in reclaim/compaction mode for a costly
- * order, until should_continue_reclaim() says stop). Freed folios go back through the
- * reclaiming CPU's pcp lists, as free_unref_folios() does.
+ * One reclaim run's view of the file LRU (a try_to_free_pages() call, a balance_pgdat() run):
+ * the list, oldest first, as it was when the run began (reclaim only takes folios off it), and
+ * how far the scans have got. Everything before `next` has been reclaimed, or was dirty:
+ * shrink_folio_list() activates a dirty file folio rather than write it (kswapd writes one only
+ * on meeting it again with PG_reclaim set), so it leaves the inactive list for the rest of the
+ * run. (The model has no active list: afterwards the folio is where it was.)
  */
-export function shrinkNode(
-  state: CompactionState,
-  target: number,
-  order: number,
-  gfp: GfpMask,
-  cpu: number,
-  events: EventSink,
-): ShrinkResult {
-  let { zone, owners } = state;
-  let nrScanned = 0;
-  let nrReclaimed = 0;
-  let batchReclaimed = 0;
-  let lruPages = 0;
-  for (const handle of lruOldestFirst(owners)) lruPages += 2 ** (getAllocation(owners, handle)?.order ?? 0);
-  for (const handle of lruOldestFirst(owners)) {
-    const alloc = getAllocation(owners, handle);
-    if (alloc === undefined) continue;
-    nrScanned += 2 ** alloc.order;
-    if (alloc.dirty ?? false) continue;
-    owners = releaseAllocation(owners, handle);
-    zone = freePages(zone, alloc.pfn, alloc.order, cpu, events);
-    nrReclaimed += 2 ** alloc.order;
-    batchReclaimed += 2 ** alloc.order;
-    lruPages -= 2 ** alloc.order;
-    if (batchReclaimed >= target) {
-      // At DEF_PRIORITY, in_reclaim_compaction() holds for costly orders only.
-      if (!shouldContinueReclaim(zone, order, gfp, DEF_PRIORITY, nrReclaimed, lruPages, events)) break;
-      batchReclaimed = 0;
-    }
-  }
-  return { state: { zone, owners }, nrScanned, nrReclaimed };
-}
-
-/**
- * Direct reclaim's view of the file LRU for one try_to_free_pages() call: the list, oldest
- * first, as it was when the call began (reclaim only takes folios off it), and how far the
- * scans have got. Everything before `next` has been reclaimed, or was dirty: shrink_folio_list()
- * activates a dirty file folio rather than write it from direct reclaim, so it leaves the
- * inactive list for the rest of the call. (The model has no active list: afterwards the folio
- * is where it was.)
- */
-interface InactiveListWalk {
+export interface InactiveListWalk {
   readonly oldestFirst: readonly number[];
   next: number;
-  /** NR_INACTIVE_FILE as the call sees it: the pages from `next` on. */
+  /** NR_INACTIVE_FILE as the run sees it: the pages from `next` on. */
   inactivePages: number;
 }
 
-interface Shrunk {
+export function inactiveListWalk(owners: PageOwners): InactiveListWalk {
+  const oldestFirst = lruOldestFirst(owners);
+  let inactivePages = 0;
+  for (const handle of oldestFirst) inactivePages += 2 ** (getAllocation(owners, handle)?.order ?? 0);
+  return { oldestFirst, next: 0, inactivePages };
+}
+
+/** What a reclaim run has done so far: the state, and sc->nr_scanned / sc->nr_reclaimed. */
+export interface Shrunk {
   state: CompactionState;
   nrScanned: number;
   nrReclaimed: number;
@@ -189,34 +151,39 @@ function shrinkInactiveList(walk: InactiveListWalk, shrunk: Shrunk, nrToScan: nu
   shrunk.state = { zone, owners };
 }
 
+/** The struct scan_control fields one shrink_node() pass depends on. */
+export interface ScanControl {
+  readonly priority: number;
+  /** The order reclaim works for (kswapd's drops to 0 once it has reclaimed a compaction gap). */
+  readonly order: number;
+  readonly gfp: GfpMask;
+  readonly nrToReclaim: number;
+  /**
+   * shrink_lruvec()'s proportional_reclaim: a direct reclaimer at DEF_PRIORITY scans its whole
+   * target ("do a batch of work at once") instead of stopping at nr_to_reclaim.
+   */
+  readonly proportionalReclaim: boolean;
+}
+
 /**
- * mm/vmscan.c shrink_node() -> shrink_lruvec() for direct reclaim at one priority.
- * get_scan_count() (no swap: SCAN_FILE) asks for the inactive file list's size >> priority
- * pages; shrink_lruvec() scans them SWAP_CLUSTER_MAX at a time and stops once it has reclaimed
- * sc->nr_to_reclaim, except at DEF_PRIORITY ("proportional_reclaim": a direct reclaimer there
- * does "a batch of work at once"). shrink_node() repeats while should_continue_reclaim() says so.
+ * mm/vmscan.c shrink_node() -> shrink_lruvec() at one priority. get_scan_count() (no swap:
+ * SCAN_FILE) asks for the inactive file list's size >> priority pages; shrink_lruvec() scans
+ * them SWAP_CLUSTER_MAX at a time and stops once this pass has reclaimed sc->nr_to_reclaim
+ * (unless proportionalReclaim). shrink_node() repeats while should_continue_reclaim() says so.
  */
-function shrinkNodeDirect(
-  walk: InactiveListWalk,
-  shrunk: Shrunk,
-  priority: number,
-  order: number,
-  gfp: GfpMask,
-  cpu: number,
-  events: EventSink,
-): void {
-  const proportionalReclaim = priority === DEF_PRIORITY;
+export function shrinkNode(walk: InactiveListWalk, shrunk: Shrunk, sc: ScanControl, cpu: number, events: EventSink) {
   for (;;) {
     const reclaimedBefore = shrunk.nrReclaimed;
-    let toScan = Math.floor(walk.inactivePages / 2 ** priority);
+    let toScan = Math.floor(walk.inactivePages / 2 ** sc.priority);
     while (toScan > 0) {
       const chunk = Math.min(toScan, SWAP_CLUSTER_MAX);
       toScan -= chunk;
       shrinkInactiveList(walk, shrunk, chunk, cpu, events);
-      if (shrunk.nrReclaimed - reclaimedBefore >= SWAP_CLUSTER_MAX && !proportionalReclaim) break;
+      if (shrunk.nrReclaimed - reclaimedBefore >= sc.nrToReclaim && !sc.proportionalReclaim) break;
     }
     const reclaimedInNode = shrunk.nrReclaimed - reclaimedBefore;
-    if (!shouldContinueReclaim(shrunk.state.zone, order, gfp, priority, reclaimedInNode, walk.inactivePages, events))
+    const { zone } = shrunk.state;
+    if (!shouldContinueReclaim(zone, sc.order, sc.gfp, sc.priority, reclaimedInNode, walk.inactivePages, events))
       return;
   }
 }
@@ -245,15 +212,21 @@ export function tryToFreePages(
 ): DirectReclaimResult {
   emit(events, { name: "mm_vmscan_direct_reclaim_begin", order, gfp_flags: gfp });
   countVmEvent(events, "ALLOCSTALL");
-  const oldestFirst = lruOldestFirst(state.owners);
-  let inactivePages = 0;
-  for (const handle of oldestFirst) inactivePages += 2 ** (getAllocation(state.owners, handle)?.order ?? 0);
-  const walk: InactiveListWalk = { oldestFirst, next: 0, inactivePages };
+  const walk = inactiveListWalk(state.owners);
   const result: Shrunk = { state, nrScanned: 0, nrReclaimed: 0 };
   let ready = false;
   for (let priority = DEF_PRIORITY; priority >= 0; priority--) {
     if (order > PAGE_ALLOC_COSTLY_ORDER && compactionReady(result.state.zone, order, gfp, events)) ready = true;
-    else shrinkNodeDirect(walk, result, priority, order, gfp, cpu, events);
+    else {
+      const proportionalReclaim = priority === DEF_PRIORITY;
+      shrinkNode(
+        walk,
+        result,
+        { priority, order, gfp, nrToReclaim: SWAP_CLUSTER_MAX, proportionalReclaim },
+        cpu,
+        events,
+      );
+    }
     if (result.nrReclaimed >= SWAP_CLUSTER_MAX || ready) break;
   }
   countVmEvent(events, "PGSCAN_DIRECT", result.nrScanned);
