@@ -1,7 +1,8 @@
 /**
  * How a planned op sequence gets simpler, for minimize.ts: the buddy allocator's own notion of
  * "the same thing, smaller" (two order-k allocations are one order-k+1 allocation's worth of
- * pages), plus the plain ones (CPU 0, the oldest allocation, drain everything).
+ * pages; two reads are one longer read), plus the plain ones (CPU 0, the
+ * oldest allocation, drain everything).
  */
 
 import { __GFP_ACCOUNT, __GFP_COMP, __GFP_NOWARN, __GFP_ZERO, type GfpMask } from "../model/gfp.js";
@@ -59,6 +60,23 @@ export function plannedOpSimplifier(maxPageOrder: number): Simplifier<PlannedOp>
           if (b?.kind !== "alloc" || b.order !== a.order || b.gfp !== a.gfp || b.use !== a.use) continue;
           const merged = items.slice();
           merged[i] = { ...a, order: a.order + 1 };
+          merged.splice(j, 1);
+          yield merged;
+        }
+      }
+      // Two reads (or two writes): one op. Of one file, over the span of both; of two files,
+      // the first one made longer by the second's pages. A case that needs the page cache filled
+      // keeps its fill in fewer ops.
+      if (a.kind === "read" || a.kind === "write") {
+        for (let j = i + 1; j < Math.min(items.length, i + 1 + MERGE_WINDOW); j++) {
+          const b = items[j];
+          if ((b?.kind !== "read" && b?.kind !== "write") || b.kind !== a.kind) continue;
+          const start = Math.min(a.offset, b.offset);
+          const merged = items.slice();
+          merged[i] =
+            b.file === a.file
+              ? { ...a, offset: start, pages: Math.max(a.offset + a.pages, b.offset + b.pages) - start }
+              : { ...a, pages: a.pages + b.pages };
           merged.splice(j, 1);
           yield merged;
         }
