@@ -11,10 +11,19 @@
  * anon_vma is not copied, so the child faults its PTEs in when it touches the buffer. Private
  * mappings with an anon_vma are copied eagerly: the child gets its own PTE page for every PTE
  * table the parent has populated (the data pages are shared copy-on-write). Either way every
- * process ends up with its own page tables (kernel-semantics.md §1.5).
+ * process ends up with its own page tables (kernel-semantics.md §1.5). Before that, mm_init()
+ * gives the child its own top-level table: pgd_alloc(), GFP_PGTABLE_USER, order 0 (arm64 with
+ * 4 KiB pages; x86-64 without PTI) or order 1 (x86-64 with PTI: PGD_ALLOCATION_ORDER).
  *
- * Not modelled: upper page-table levels (one PMD page per GiB), copy-on-write breaks on write,
- * swap.
+ * exit_mmap() unmaps and frees the data pages, then free_pgtables() hands the page tables to
+ * the mmu_gather, which frees them after an RCU grace period (tlb_remove_table() ->
+ * call_rcu(); MMU_GATHER_RCU_TABLE_FREE: x86-64 with PARAVIRT, arm64). The model's grace period
+ * is the next `tick`; until then they stay allocated, so a process forked in between cannot get
+ * them back. The pgd goes with the mm (mmdrop() -> pgd_free()) at once.
+ *
+ * Not modelled: the middle page-table levels (a PUD and a PMD page per populated 1 GiB, few
+ * beside the PTE pages), the kernel stack and the slab objects of a fork, the first writer of a
+ * copy-on-write page after fork being the parent rather than the child, swap.
  */
 
 import { allocPages } from "./alloc-pages.js";
@@ -37,16 +46,27 @@ export interface MemoryConfig {
   readonly privatePages: number;
   /** Pages one PTE page maps. */
   readonly ptrsPerPte: number;
+  /**
+   * The order of a process's pgd: 0 on arm64 with 4 KiB pages and on x86-64 without PTI; 1 on
+   * x86-64 with page-table isolation (pgd_allocation_order(): the kernel and user halves).
+   */
+  readonly pgdOrder: number;
 }
 
 export const DEFAULT_MEMORY_CONFIG: MemoryConfig = Object.freeze({
   sharedBufferPages: 2048,
   privatePages: 512,
   ptrsPerPte: PTRS_PER_PTE,
+  pgdOrder: 0,
 });
 
 export interface Process {
   readonly pid: number;
+  /**
+   * The pgd page's handle. Undefined for the server: its page tables predate the model, like
+   * the rest of its memory at boot.
+   */
+  readonly pgd: number | undefined;
   /** PTE page handle per PTRS_PER_PTE-page table of the shared buffer, once faulted in. */
   readonly sharedPtes: readonly (number | undefined)[];
   /** PTE page handle per table of the private heap. */
@@ -63,6 +83,14 @@ export interface MemoryState {
   readonly nextPid: number;
   /** shmem page handle by shared-buffer page index, allocated by the first toucher. */
   readonly sharedPages: SparseArray<number>;
+  /** Page tables of exited processes waiting for the RCU grace period (tlb_remove_table()). */
+  readonly rcuPendingTables: readonly PendingTableFree[];
+}
+
+/** A page-table page queued by tlb_remove_table(), and the CPU whose RCU callback frees it. */
+export interface PendingTableFree {
+  readonly handle: number;
+  readonly cpu: number;
 }
 
 const PID_CAPACITY = 1 << 20;
@@ -73,6 +101,7 @@ export function emptyMemory(config: MemoryConfig): MemoryState {
     processes: emptySparseArray(PID_CAPACITY),
     nextPid: 1,
     sharedPages: emptySparseArray(Math.max(1, config.sharedBufferPages)),
+    rcuPendingTables: [],
   };
 }
 
@@ -80,9 +109,10 @@ function tables(pages: number, ptrsPerPte: number): number {
   return Math.ceil(pages / ptrsPerPte);
 }
 
-function newProcess(pid: number, config: MemoryConfig): Process {
+function newProcess(pid: number, config: MemoryConfig, pgd: number | undefined): Process {
   return {
     pid,
+    pgd,
     sharedPtes: new Array(tables(config.sharedBufferPages, config.ptrsPerPte)).fill(undefined),
     privatePtes: new Array(tables(config.privatePages, config.ptrsPerPte)).fill(undefined),
     privateData: emptySparseArray(Math.max(1, config.privatePages)),
@@ -144,16 +174,16 @@ export function getProcess(memory: MemoryState, pid: number): Process | undefine
 /** Starts a process with nothing mapped in yet (the server, pid 1). */
 export function spawn<S extends WithMemory>(state: S): { state: S; pid: number } {
   const pid = state.memory.nextPid;
-  const process = newProcess(pid, state.memory.config);
+  const process = newProcess(pid, state.memory.config, undefined);
   const next = { ...state, memory: { ...state.memory, nextPid: pid + 1 } };
   return { state: withProcess(next, process), pid };
 }
 
 /**
- * kernel/fork.c copy_process() -> dup_mmap() -> copy_page_range(): the child gets a PTE page for
- * each populated table of the parent's private heap (the data stays shared, copy-on-write); the
- * shared buffer's tables are not copied. A PTE allocation failure fails the fork, and what was
- * allocated for the child is given back.
+ * kernel/fork.c copy_process() -> mm_init() (pgd_alloc()) and dup_mmap() -> copy_page_range():
+ * the child gets its pgd, then a PTE page for each populated table of the parent's private heap
+ * (the data stays shared, copy-on-write); the shared buffer's tables are not copied. An
+ * allocation failure fails the fork, and the child's mm is torn down as at exit.
  */
 export function fork<S extends WithMemory>(
   state: S,
@@ -164,16 +194,22 @@ export function fork<S extends WithMemory>(
   if (parent === undefined) return { state, pid: undefined };
   const pid = state.memory.nextPid;
   let next: S = { ...state, memory: { ...state.memory, nextPid: pid + 1 } };
-  const child = newProcess(pid, state.memory.config);
+  const failed = () => {
+    emit(ctx.events, { name: "fork", parent: parentPid, child: -1, pte_pages: 0 });
+    return { state: next, pid: undefined };
+  };
+  const pgd = allocateBlock(next, state.memory.config.pgdOrder, GFP_PGTABLE_USER, "pgtable", ctx);
+  next = pgd.state;
+  if (pgd.handle === undefined) return failed();
+  const child = newProcess(pid, state.memory.config, pgd.handle);
   const privatePtes = child.privatePtes.slice();
   for (let table = 0; table < parent.privatePtes.length; table++) {
     if (parent.privatePtes[table] === undefined) continue;
     const pte = allocateBlock(next, 0, GFP_PGTABLE_USER, "pgtable", ctx);
     next = pte.state;
     if (pte.handle === undefined) {
-      for (const handle of privatePtes) if (handle !== undefined) next = freeBlock(next, handle, ctx.cpu, ctx.events);
-      emit(ctx.events, { name: "fork", parent: parentPid, child: -1, pte_pages: 0 });
-      return { state: next, pid: undefined };
+      next = freeMm(next, { ...child, privatePtes }, ctx);
+      return failed();
     }
     privatePtes[table] = pte.handle;
   }
@@ -258,23 +294,48 @@ export function touch<S extends WithMemory>(
   return { state: withProcess(next, proc), faulted: end - start, ptePages, dataPages, failed };
 }
 
-/** kernel/exit.c exit_mm() -> exit_mmap(): free the page tables and the private pages it owns. */
-export function exit<S extends WithMemory>(state: S, pid: number, ctx: MmContext): { state: S; freed: number } {
-  const process = getProcess(state.memory, pid);
-  if (process === undefined) return { state, freed: 0 };
+function pagesOf(state: BackgroundState, handle: number): number {
+  const alloc = getAllocation(state.owners, handle);
+  return alloc === undefined ? 0 : 2 ** alloc.order;
+}
+
+/**
+ * Tears down a process's mm: mm/mmap.c exit_mmap() (unmap_vmas() frees the data pages it owns;
+ * free_pgtables() queues the PTE pages for the RCU grace period), then mmdrop() -> pgd_free().
+ */
+function freeMm<S extends WithMemory>(state: S, process: Process, ctx: MmContext): S {
   let next = state;
-  let freed = 0;
-  const handles = [...process.sharedPtes, ...process.privatePtes].filter((h): h is number => h !== undefined);
   for (let page = 0; page < state.memory.config.privatePages; page++) {
     if (sparseGet(process.ownsPrivate, page) === undefined) continue;
     const handle = sparseGet(process.privateData, page);
-    if (handle !== undefined) handles.push(handle);
+    if (handle !== undefined) next = freeBlock(next, handle, ctx.cpu, ctx.events);
   }
-  for (const handle of handles) {
-    const alloc = getAllocation(next.owners, handle);
-    if (alloc !== undefined) freed += 2 ** alloc.order;
-    next = freeBlock(next, handle, ctx.cpu, ctx.events);
+  const tables: PendingTableFree[] = [];
+  for (const handle of [...process.sharedPtes, ...process.privatePtes]) {
+    if (handle !== undefined) tables.push({ handle, cpu: ctx.cpu });
   }
+  next = { ...next, memory: { ...next.memory, rcuPendingTables: [...next.memory.rcuPendingTables, ...tables] } };
+  if (process.pgd !== undefined) next = freeBlock(next, process.pgd, ctx.cpu, ctx.events);
+  return next;
+}
+
+/**
+ * kernel/exit.c exit_mm() -> exit_mmap(): free the private pages it owns and the pgd; its page
+ * tables follow at the next RCU grace period (rcuGracePeriod()). `freed` counts all of them.
+ */
+export function exit<S extends WithMemory>(state: S, pid: number, ctx: MmContext): { state: S; freed: number } {
+  const process = getProcess(state.memory, pid);
+  if (process === undefined) return { state, freed: 0 };
+  let freed = process.pgd === undefined ? 0 : pagesOf(state, process.pgd);
+  for (const handle of [...process.sharedPtes, ...process.privatePtes]) {
+    if (handle !== undefined) freed += pagesOf(state, handle);
+  }
+  for (let page = 0; page < state.memory.config.privatePages; page++) {
+    if (sparseGet(process.ownsPrivate, page) === undefined) continue;
+    const handle = sparseGet(process.privateData, page);
+    if (handle !== undefined) freed += pagesOf(state, handle);
+  }
+  const next = freeMm(state, process, ctx);
   emit(ctx.events, { name: "exit", pid, pages_freed: freed });
   return {
     state: { ...next, memory: { ...next.memory, processes: sparseSet(next.memory.processes, pid, undefined) } },
@@ -282,13 +343,25 @@ export function exit<S extends WithMemory>(state: S, pid: number, ctx: MmContext
   };
 }
 
-/** Page-table pages in use, over all processes. */
+/**
+ * The end of an RCU grace period: tlb_remove_table_rcu() frees the page tables that exit_mmap()
+ * queued, each through the pcp lists of the CPU that queued it.
+ */
+export function rcuGracePeriod<S extends WithMemory>(state: S, events: EventSink): S {
+  const pending = state.memory.rcuPendingTables;
+  if (pending.length === 0) return state;
+  let next: S = { ...state, memory: { ...state.memory, rcuPendingTables: [] } };
+  for (const { handle, cpu } of pending) next = freeBlock(next, handle, cpu, events);
+  return next;
+}
+
+/** Page-table pages (pgds and PTE pages) in use, over all processes. */
 export function pageTablePages(memory: MemoryState, live: (handle: number) => boolean): number {
   let n = 0;
   for (let pid = 1; pid < memory.nextPid; pid++) {
     const p = sparseGet(memory.processes, pid);
     if (p === undefined) continue;
-    for (const h of [...p.sharedPtes, ...p.privatePtes]) if (h !== undefined && live(h)) n++;
+    for (const h of [p.pgd, ...p.sharedPtes, ...p.privatePtes]) if (h !== undefined && live(h)) n++;
   }
   return n;
 }

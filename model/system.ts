@@ -27,6 +27,7 @@ import {
   type MemoryConfig,
   type MemoryState,
   type MmContext,
+  rcuGracePeriod,
   spawn,
   type TouchRegion,
   touch,
@@ -294,7 +295,7 @@ function stepDrain(
 }
 
 function stepTick(system: System, events: EventSink): { system: System; outcome: Outcome } {
-  const written = writebackAll(system);
+  const written = writebackAll(rcuGracePeriod(system, events));
   const kswapdRan = !written.state.node.kswapd.sleeping;
   let state = kswapdRun(written.state, system.kernel.defragMode, events);
   const kcompactdRan = !state.node.kcompactd.sleeping;

@@ -21,9 +21,9 @@ export interface PlantedFaultCase {
  * to its watermarks, unmovable pages pinned in each of its eight order-7 regions, then the
  * allocations that compact. That takes tens of single ops, and the shrinker leaves only ops
  * that matter: no single op and no pair of ops can be removed (minimize.ts). Measured at the
- * test seed: 19 and 13 ops for the two slow-path faults below, and 26 for the min-order one (40
- * before reads could merge, op-shrink.ts); the bound leaves room for generator and model
- * changes without accepting an unshrunk case.
+ * test seed: 19 and 13 ops for the two slow-path faults below, and 2 for the min-order one (a
+ * read that fills the page cache, then a one-page write); the bound leaves room for generator
+ * and model changes without accepting an unshrunk case.
  */
 const FRAGMENTED_ZONE_OPS = 40;
 
