@@ -69,6 +69,13 @@ export interface AllocCounters {
   readonly kswapdScanned: number;
   /** Pages kswapd reclaimed (PGSTEAL_KSWAPD): `kswapd_run` nr_reclaimed. */
   readonly kswapdReclaimed: number;
+  /**
+   * shrink_node() passes with pages to scan, direct reclaim's and kswapd's together (each pays
+   * shrink_slab() and the lruvec locks): `direct_reclaim` and `kswapd_run` nr_passes.
+   */
+  readonly reclaimPasses: number;
+  /** Direct reclaim calls and kswapd runs that made at least one such pass. */
+  readonly reclaimRunsThatScanned: number;
   /** kcompactd_do_work() calls (KCOMPACTD_WAKE): `mm_compaction_kcompactd_wake`. */
   readonly kcompactdWakes: number;
   /** kcompactd passes that ran compact_zone(): `kcompactd_run`. */
@@ -229,6 +236,8 @@ export const ZERO_ALLOC_COUNTERS: AllocCounters = Object.freeze({
   kswapdRuns: 0,
   kswapdScanned: 0,
   kswapdReclaimed: 0,
+  reclaimPasses: 0,
+  reclaimRunsThatScanned: 0,
   kcompactdWakes: 0,
   kcompactdRuns: 0,
   kcompactdMigrateScanned: 0,
@@ -376,6 +385,8 @@ export function allocCounters(events: readonly TraceEvent[]): AllocCounters {
         add("kswapdRuns");
         add("kswapdScanned", e.nr_scanned);
         add("kswapdReclaimed", e.nr_reclaimed);
+        add("reclaimPasses", e.nr_passes);
+        if (e.nr_passes > 0) add("reclaimRunsThatScanned");
       })
       .with({ name: "mm_compaction_kcompactd_wake" }, () => add("kcompactdWakes"))
       .with({ name: "buffered_write" }, (e) => {
@@ -428,6 +439,8 @@ export function allocCounters(events: readonly TraceEvent[]): AllocCounters {
         if (e.nr_reclaimed > 0 || e.compaction_ready) add("directReclaimProgress");
         add("directReclaimScanned", e.nr_scanned);
         add("directReclaimReclaimed", e.nr_reclaimed);
+        add("reclaimPasses", e.nr_passes);
+        if (e.nr_passes > 0) add("reclaimRunsThatScanned");
         if (e.compaction_ready) add("directReclaimCompactionReady");
       })
       .with({ name: "reclaim_retry_zone" }, (e) => {

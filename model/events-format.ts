@@ -219,7 +219,7 @@ function fields(event: TraceEvent, options: FormatOptions): string {
       .with(
         { name: "direct_reclaim" },
         (e) =>
-          `order=${e.order} nr_scanned=${e.nr_scanned} nr_reclaimed=${e.nr_reclaimed} ` +
+          `order=${e.order} nr_scanned=${e.nr_scanned} nr_reclaimed=${e.nr_reclaimed} nr_passes=${e.nr_passes} ` +
           `compaction_ready=${bit(e.compaction_ready)}`,
       )
       .with(
@@ -228,7 +228,9 @@ function fields(event: TraceEvent, options: FormatOptions): string {
       )
       .with(
         { name: "kswapd_run" },
-        (e) => `order=${e.order} nr_scanned=${e.nr_scanned} nr_reclaimed=${e.nr_reclaimed} balanced=${bit(e.balanced)}`,
+        (e) =>
+          `order=${e.order} nr_scanned=${e.nr_scanned} nr_reclaimed=${e.nr_reclaimed} nr_passes=${e.nr_passes} ` +
+          `balanced=${bit(e.balanced)}`,
       )
       .with(
         { name: "kcompactd_run" },

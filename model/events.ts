@@ -165,6 +165,8 @@ export type TraceEvent =
       readonly order: number;
       readonly nr_scanned: number;
       readonly nr_reclaimed: number;
+      /** shrink_node() passes that had pages to scan (vmscan.ts Shrunk.nrPasses). */
+      readonly nr_passes: number;
       readonly compaction_ready: boolean;
     }
   | { readonly name: "out_of_memory"; readonly order: number; readonly gfp_mask: number; readonly killed: boolean }
@@ -173,6 +175,8 @@ export type TraceEvent =
       readonly order: number;
       readonly nr_scanned: number;
       readonly nr_reclaimed: number;
+      /** shrink_node() passes that had pages to scan. */
+      readonly nr_passes: number;
       readonly balanced: boolean;
     }
   | {

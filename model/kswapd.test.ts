@@ -8,8 +8,8 @@ import { describe, expect, it } from "vitest";
 import type { EventSink, TraceEvent } from "./events.js";
 import { kswapdRun, pgdatBalanced } from "./kswapd.js";
 import { KTHREAD_CPU } from "./node.js";
-import { MAX_RECLAIM_RETRIES } from "./reclaim-retry.js";
 import { setDirty } from "./page-owner.js";
+import { MAX_RECLAIM_RETRIES } from "./reclaim-retry.js";
 import { initSystem, type Op, type System, step } from "./system.js";
 import { M, SMALL_TEST_ZONE, withFree } from "./test-support/small-zone.js";
 import { buildZone, pinnedLayout, SETUP_MOVABLE } from "./test-support/zone-layout.js";
@@ -122,7 +122,14 @@ describe("balance_pgdat(): the priority ladder", () => {
     const system = buildZone({ nrPages: 2048, kernelVariant: "v7", slot: pinnedLayout(64, 200) }).system;
     const events: EventSink = [];
     kswapdRun(awake(system), false, events);
-    expect(runOf(events)).toEqual({ name: "kswapd_run", order: 0, nr_scanned: 82, nr_reclaimed: 82, balanced: true });
+    expect(runOf(events)).toEqual({
+      name: "kswapd_run",
+      order: 0,
+      nr_scanned: 82,
+      nr_reclaimed: 82,
+      nr_passes: 6,
+      balanced: true,
+    });
   });
 
   it("never scans at priority 0: 40 free, 100 page cache ends unbalanced with 30 pages left", () => {
@@ -131,7 +138,14 @@ describe("balance_pgdat(): the priority ladder", () => {
     const system = buildZone({ nrPages: 2048, kernelVariant: "v7", slot: pinnedLayout(40, 100) }).system;
     const events: EventSink = [];
     const after = kswapdRun(awake(system), false, events);
-    expect(runOf(events)).toEqual({ name: "kswapd_run", order: 0, nr_scanned: 70, nr_reclaimed: 70, balanced: false });
+    expect(runOf(events)).toEqual({
+      name: "kswapd_run",
+      order: 0,
+      nr_scanned: 70,
+      nr_reclaimed: 70,
+      nr_passes: 6,
+      balanced: false,
+    });
     expect(after.node.kswapd.sleeping).toBe(false);
     expect(after.node.kswapd.failures).toBe(0);
   });
@@ -145,7 +159,14 @@ describe("balance_pgdat(): the priority ladder", () => {
     const boosted = awake({ ...built, zone: { ...built.zone, watermarkBoost: 64 } });
     const events: EventSink = [];
     const after = kswapdRun(boosted, false, events);
-    expect(runOf(events)).toEqual({ name: "kswapd_run", order: 0, nr_scanned: 0, nr_reclaimed: 0, balanced: true });
+    expect(runOf(events)).toEqual({
+      name: "kswapd_run",
+      order: 0,
+      nr_scanned: 0,
+      nr_reclaimed: 0,
+      nr_passes: 0,
+      balanced: true,
+    });
     expect(after.zone.watermarkBoost).toBe(0);
     expect(after.node.kcompactd).toEqual({ sleeping: true, maxOrder: 9 });
   });
@@ -181,6 +202,14 @@ describe("balance_pgdat(): the priority ladder", () => {
     // give 1 + 1 + 8 + 8 + 16 = 34 at priority 6, at most 134, and go on to 58.)
     const events: EventSink = [];
     kswapdRun(awake(system), false, events);
-    expect(runOf(events)).toEqual({ name: "kswapd_run", order: 0, nr_scanned: 554, nr_reclaimed: 42, balanced: true });
+    // Six passes: 10, 9, 9 again, 8, 7, 6.
+    expect(runOf(events)).toEqual({
+      name: "kswapd_run",
+      order: 0,
+      nr_scanned: 554,
+      nr_reclaimed: 42,
+      nr_passes: 6,
+      balanced: true,
+    });
   });
 });

@@ -125,6 +125,8 @@ export interface Shrunk {
   state: CompactionState;
   nrScanned: number;
   nrReclaimed: number;
+  /** shrink_node() passes (each `goto again` one more) that had pages to scan. */
+  nrPasses: number;
 }
 
 /**
@@ -175,6 +177,7 @@ export function shrinkNode(walk: InactiveListWalk, shrunk: Shrunk, sc: ScanContr
   for (;;) {
     const reclaimedBefore = shrunk.nrReclaimed;
     let toScan = Math.floor(walk.inactivePages / 2 ** sc.priority);
+    if (toScan > 0) shrunk.nrPasses++;
     while (toScan > 0) {
       const chunk = Math.min(toScan, SWAP_CLUSTER_MAX);
       toScan -= chunk;
@@ -194,6 +197,7 @@ export interface DirectReclaimResult {
   readonly progress: number;
   readonly nrScanned: number;
   readonly nrReclaimed: number;
+  readonly nrPasses: number;
   readonly compactionReady: boolean;
 }
 
@@ -213,7 +217,7 @@ export function tryToFreePages(
   emit(events, { name: "mm_vmscan_direct_reclaim_begin", order, gfp_flags: gfp });
   countVmEvent(events, "ALLOCSTALL");
   const walk = inactiveListWalk(state.owners);
-  const result: Shrunk = { state, nrScanned: 0, nrReclaimed: 0 };
+  const result: Shrunk = { state, nrScanned: 0, nrReclaimed: 0, nrPasses: 0 };
   let ready = false;
   for (let priority = DEF_PRIORITY; priority >= 0; priority--) {
     if (order > PAGE_ALLOC_COSTLY_ORDER && compactionReady(result.state.zone, order, gfp, events)) ready = true;
@@ -237,6 +241,7 @@ export function tryToFreePages(
     order,
     nr_scanned: result.nrScanned,
     nr_reclaimed: result.nrReclaimed,
+    nr_passes: result.nrPasses,
     compaction_ready: ready,
   });
   const progress = result.nrReclaimed > 0 ? result.nrReclaimed : ready ? 1 : 0;
@@ -245,6 +250,7 @@ export function tryToFreePages(
     progress,
     nrScanned: result.nrScanned,
     nrReclaimed: result.nrReclaimed,
+    nrPasses: result.nrPasses,
     compactionReady: ready,
   };
 }

@@ -19,6 +19,7 @@ function timeline(compactions: readonly number[], drains: readonly number[]): Wi
 function figures(policy: string, pagesWritten: number, folioOrders: Record<string, number>, t: WindowSample[]) {
   const cost = {
     copy: 400 * pagesWritten,
+    folio: 8000,
     freelist: 3000,
     wakeups: 1000,
     compaction: 50_000,

@@ -67,6 +67,7 @@ function folioOrdersChart(comparison: Comparison): Chart {
 
 const COST_PARTS = [
   ["copy", "copy"],
+  ["folio", "folio"],
   ["freelist", "freelist"],
   ["compaction", "compaction"],
   ["reclaim", "reclaim"],

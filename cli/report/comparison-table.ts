@@ -182,12 +182,13 @@ function policyList(comparison: Comparison, setting: ComparisonSetting): string[
 function costTable(comparison: Comparison): string[] {
   const labels = policyLabels(comparison);
   return renderTable(
-    ["policy", "tput", "total", "copy", "freelist", "compact", "reclaim", "drain", "wakeup"],
+    ["policy", "tput", "total", "copy", "folio", "freelist", "compact", "reclaim", "drain", "wakeup"],
     comparison.policies.map((f, i) => [
       labels[i] as string,
       f.relativeThroughput.toFixed(3),
       perPage(f, f.cost.total),
       perPage(f, f.cost.copy),
+      perPage(f, f.cost.folio),
       perPage(f, f.cost.freelist),
       perPage(f, f.cost.compaction),
       perPage(f, f.cost.reclaim),
@@ -240,12 +241,12 @@ const KEY = [
   "tput      relative throughput: baseline's CPU cost per page written divided by this policy's",
   "          (baseline = 1.000; higher is better; 0.000 when the policy wrote nothing)",
   "total     CPU ns per page written in the measured windows, the writers' and kswapd's and",
-  "          kcompactd's together; then where it went: copy (copying the data in), freelist",
-  "          (get_page_from_freelist() and zone->lock), compact (compaction scanning and",
-  "          migration), reclaim (direct reclaim and kswapd), drain (drain_all_pages()), wakeup",
-  "          (kswapd and kcompactd woken)",
+  "          kcompactd's together; then where it went: copy (copying the data in), folio (the",
+  "          page-cache work per folio created), freelist (get_page_from_freelist() and",
+  "          zone->lock), compact (compaction scanning and migration), reclaim (direct reclaim",
+  "          and kswapd), drain (drain_all_pages()), wakeup (kswapd and kcompactd woken)",
   "writes    buffered writes measured; ENOMEM: of those, writes that got -ENOMEM",
-  "slowpath  __alloc_pages_slowpath() entries; compact: direct compactions (COMPACTSTALL);",
+  "slowpath  __alloc_pages_slowpath() entries; compact: direct compactions tried (SKIPPED too);",
   "          scanned: pages both direct-compaction scanners looked at; reclaim: direct reclaim",
   "          passes; drain: drain_all_pages() calls; kswapd, kcompd: kswapd and kcompactd woken",
 ];

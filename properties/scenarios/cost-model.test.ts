@@ -8,6 +8,7 @@ describe("costOf", () => {
   it("charges a write that only copies its pages the copy and nothing else", () => {
     expect(costOf(ZERO_ALLOC_COUNTERS, 10, 8)).toEqual({
       copy: 10 * COST_NS.copyPerPage,
+      folio: 0,
       freelist: 0,
       wakeups: 0,
       compaction: 0,
@@ -30,8 +31,11 @@ describe("costOf", () => {
         kcompactdMigrateScanned: 10,
         kcompactdFreeScanned: 5,
         compactMigrateAttempted: 4,
+        filemapFolios: 6,
         directReclaims: 1,
         kswapdRuns: 1,
+        reclaimPasses: 5,
+        reclaimRunsThatScanned: 2,
         directReclaimScanned: 30,
         kswapdScanned: 20,
         drainAllPagesCalls: 3,
@@ -47,10 +51,20 @@ describe("costOf", () => {
     expect(cost.compaction).toBe(
       2 * COST_NS.compactZoneRun + 165 * COST_NS.compactScanPerPage + 4 * COST_NS.migratePerPage,
     );
+    expect(cost.folio).toBe(6 * COST_NS.writeFolio);
+    // Per reclaim run that scanned, not per shrink_node() pass (see COST_NS.reclaimPass).
     expect(cost.reclaim).toBe(2 * COST_NS.reclaimPass + 50 * COST_NS.reclaimScanPerPage);
     // Two drains ran (one was skipped on the busy mutex): each read all 8 CPUs' pcp counts.
     expect(cost.drain).toBe(2 * 8 * COST_NS.drainCheckPerCpu + 5 * COST_NS.drainPerCpu + 40 * COST_NS.drainPerPage);
-    expect(cost.total).toBe(cost.copy + cost.freelist + cost.wakeups + cost.compaction + cost.reclaim + cost.drain);
+    expect(cost.total).toBe(
+      cost.copy + cost.folio + cost.freelist + cost.wakeups + cost.compaction + cost.reclaim + cost.drain,
+    );
+  });
+
+  it("charges no reclaim pass for a costly direct reclaim that found compaction_ready()", () => {
+    // shrink_zones(): `sc->compaction_ready = true; continue;`: no shrink_node(), no shrink_slab().
+    const cost = costOf(with_({ directReclaims: 1, directReclaimCompactionReady: 1 }), 0, 8);
+    expect(cost.reclaim).toBe(0);
   });
 
   it("does not charge counters that are views of work already charged (allocation calls, retries, fallbacks)", () => {

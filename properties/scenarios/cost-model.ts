@@ -22,6 +22,17 @@ export const COST_NS = Object.freeze({
    */
   copyPerPage: 400,
   /**
+   * The page-cache work of one folio a write creates, whatever its size: the lookup miss in
+   * __filemap_get_folio() (an xarray walk, ~50 ns); filemap_add_folio(): mem_cgroup_charge()
+   * (page counter atomics, ~200 ns), the xarray store under xa_lock (~100 ns), the LRU add and
+   * vmstat updates (~80 ns); iomap_write_begin()/iomap_write_end(): the folio lock, an
+   * iomap_folio_state for a large folio (~100 ns), marking it dirty (__folio_mark_dirty(): the
+   * xarray tag under xa_lock and the dirty accounting, ~200 ns); the dirty-ratelimit check
+   * (~20 ns). About 800 ns in all: why large folios make buffered writes cheaper, and what a
+   * policy that writes in smaller folios pays back.
+   */
+  writeFolio: 800,
+  /**
    * One get_page_from_freelist() pass: the zonelist walk, a watermark check and a list removal
    * touch a handful of cache lines (struct zone, the free_area, the page); a few misses at
    * ~50 ns each.
@@ -55,8 +66,13 @@ export const COST_NS = Object.freeze({
    */
   compactZoneRun: 1000,
   /**
-   * The fixed part of one direct reclaim pass: shrink_slab() walks every registered shrinker
-   * and shrink_node() takes the lruvec locks; a few microseconds before any page is freed.
+   * The fixed part of a reclaim run's shrink_node() pass: shrink_slab() walks every registered
+   * shrinker and shrink_lruvec() takes the lruvec locks; a few microseconds before any page is
+   * freed. Charged once per direct reclaim call or kswapd run that made a pass with pages to
+   * scan: a costly direct reclaim that finds compaction_ready() makes none. Not once per pass:
+   * the model's LRU is thousands of times smaller than a server's, so its reclaim climbs the
+   * priority ladder in many passes of a few pages each, where on a server priority 12 alone
+   * scans thousands of pages (the per-page weight below carries that work).
    */
   reclaimPass: 3000,
   /**
@@ -79,6 +95,8 @@ export type CostWeights = typeof COST_NS;
 /** Where the nanoseconds of some work went; `total` is their sum. */
 export interface CostBreakdown {
   readonly copy: number;
+  /** The page-cache work per folio the writes created. */
+  readonly folio: number;
   readonly freelist: number;
   readonly wakeups: number;
   readonly compaction: number;
@@ -98,6 +116,7 @@ export function costOf(
   w: CostWeights = COST_NS,
 ): CostBreakdown {
   const copy = pagesWritten * w.copyPerPage;
+  const folio = counters.filemapFolios * w.writeFolio;
   const freelist = counters.getPageFromFreelistCalls * w.freelistAttempt + counters.zoneLocks * w.zoneLock;
   const wakeups = (counters.kswapdWakeups + counters.kcompactdWakeups) * w.threadWakeup;
   const scanned =
@@ -109,9 +128,9 @@ export function costOf(
     counters.compactZoneRuns * w.compactZoneRun +
     scanned * w.compactScanPerPage +
     counters.compactMigrateAttempted * w.migratePerPage;
-  const reclaimPasses = counters.directReclaims + counters.kswapdRuns;
   const reclaim =
-    reclaimPasses * w.reclaimPass + (counters.directReclaimScanned + counters.kswapdScanned) * w.reclaimScanPerPage;
+    counters.reclaimRunsThatScanned * w.reclaimPass +
+    (counters.directReclaimScanned + counters.kswapdScanned) * w.reclaimScanPerPage;
   const drainsRun = counters.drainAllPagesCalls - counters.drainAllPagesSkipped;
   const drain =
     drainsRun * nrCpus * w.drainCheckPerCpu +
@@ -119,11 +138,12 @@ export function costOf(
     counters.drainAllPagesPages * w.drainPerPage;
   return {
     copy,
+    folio,
     freelist,
     wakeups,
     compaction,
     reclaim,
     drain,
-    total: copy + freelist + wakeups + compaction + reclaim + drain,
+    total: copy + folio + freelist + wakeups + compaction + reclaim + drain,
   };
 }
