@@ -160,6 +160,10 @@ export function forkingServerPlan(shape: ForkingServerShape, seed: number): Scen
       b.walAppend("checkpoint", PAGEBLOCK_ORDER);
       b.read("checkpoint");
     }
+    // The checkpoint ends with its writeback: kswapd and kcompactd, woken by its writes, run
+    // now, inside the measured window, rather than in the next transactions window (or never,
+    // after the last checkpoint).
+    b.push("checkpoint", { kind: "tick" });
     // Old WAL segments are recycled once the checkpoint is done, as the next transactions start.
     if (cycle + 1 < shape.checkpoints) {
       b.push("transactions", { kind: "truncate", file: WAL_FILE, cpu: b.cpu() });

@@ -41,6 +41,14 @@ describe("the forking-server-checkpoint plan", () => {
     }
   });
 
+  it("ends every checkpoint window with a tick, so the background work its writes woke is measured", () => {
+    const plan = forkingServerPlan(SMALL, 1);
+    const lastOfEachCheckpoint = plan.filter(
+      (s, i) => s.window === "checkpoint" && plan[i + 1]?.window !== "checkpoint",
+    );
+    expect(lastOfEachCheckpoint.map((s) => s.op.kind)).toEqual(Array(SMALL.checkpoints).fill("tick"));
+  });
+
   it("asks for 2 MiB folios in its checkpoints, with min_order 0", () => {
     const checkpointWrites = forkingServerPlan(SMALL, 1).filter(
       (s) => s.window === "checkpoint" && s.op.kind === "write",
