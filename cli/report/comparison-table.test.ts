@@ -12,7 +12,8 @@ import {
 } from "./comparison-table.js";
 
 function cost(parts: Omit<CostBreakdown, "total">): CostBreakdown {
-  const total = parts.copy + parts.folio + parts.freelist + parts.wakeups + parts.compaction + parts.reclaim + parts.drain;
+  const total =
+    parts.copy + parts.folio + parts.freelist + parts.wakeups + parts.compaction + parts.reclaim + parts.drain;
   return { ...parts, total };
 }
 
