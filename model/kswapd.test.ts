@@ -114,7 +114,22 @@ describe("balance_pgdat(): the priority ladder", () => {
     ...system,
     node: { ...system.node, kswapd: { sleeping: false, order: 0, failures: 0 } },
   });
-  const runOf = (events: readonly TraceEvent[]) => events.find((e) => e.name === "kswapd_run");
+  /** The run's kswapd_run event: pages scanned and reclaimed, shrink_node() passes, balanced at the end. */
+  const expectRun = (
+    events: readonly TraceEvent[],
+    scanned: number,
+    reclaimed: number,
+    passes: number,
+    balanced: boolean,
+  ) =>
+    expect(events.find((e) => e.name === "kswapd_run")).toEqual({
+      name: "kswapd_run",
+      order: 0,
+      nr_scanned: scanned,
+      nr_reclaimed: reclaimed,
+      nr_passes: passes,
+      balanced,
+    });
 
   it("raises the priority after each short pass and stops once balanced (64 free, 200 page cache)", () => {
     // Priorities 12..8 scan 200 >> p = 0 pages. Then 7: 1, 6: 3, 5: 6, 4: 11, 3: 22 (43 in all,
@@ -122,14 +137,7 @@ describe("balance_pgdat(): the priority ladder", () => {
     const system = buildZone({ nrPages: 2048, kernelVariant: "v7", slot: pinnedLayout(64, 200) }).system;
     const events: EventSink = [];
     kswapdRun(awake(system), false, events);
-    expect(runOf(events)).toEqual({
-      name: "kswapd_run",
-      order: 0,
-      nr_scanned: 82,
-      nr_reclaimed: 82,
-      nr_passes: 6,
-      balanced: true,
-    });
+    expectRun(events, 82, 82, 6, true);
   });
 
   it("never scans at priority 0: 40 free, 100 page cache ends unbalanced with 30 pages left", () => {
@@ -138,14 +146,7 @@ describe("balance_pgdat(): the priority ladder", () => {
     const system = buildZone({ nrPages: 2048, kernelVariant: "v7", slot: pinnedLayout(40, 100) }).system;
     const events: EventSink = [];
     const after = kswapdRun(awake(system), false, events);
-    expect(runOf(events)).toEqual({
-      name: "kswapd_run",
-      order: 0,
-      nr_scanned: 70,
-      nr_reclaimed: 70,
-      nr_passes: 6,
-      balanced: false,
-    });
+    expectRun(events, 70, 70, 6, false);
     expect(after.node.kswapd.sleeping).toBe(false);
     expect(after.node.kswapd.failures).toBe(0);
   });
@@ -159,14 +160,7 @@ describe("balance_pgdat(): the priority ladder", () => {
     const boosted = awake({ ...built, zone: { ...built.zone, watermarkBoost: 64 } });
     const events: EventSink = [];
     const after = kswapdRun(boosted, false, events);
-    expect(runOf(events)).toEqual({
-      name: "kswapd_run",
-      order: 0,
-      nr_scanned: 0,
-      nr_reclaimed: 0,
-      nr_passes: 0,
-      balanced: true,
-    });
+    expectRun(events, 0, 0, 0, true);
     expect(after.zone.watermarkBoost).toBe(0);
     expect(after.node.kcompactd).toEqual({ sleeping: true, maxOrder: 9 });
   });
@@ -203,13 +197,6 @@ describe("balance_pgdat(): the priority ladder", () => {
     const events: EventSink = [];
     kswapdRun(awake(system), false, events);
     // Six passes: 10, 9, 9 again, 8, 7, 6.
-    expect(runOf(events)).toEqual({
-      name: "kswapd_run",
-      order: 0,
-      nr_scanned: 554,
-      nr_reclaimed: 42,
-      nr_passes: 6,
-      balanced: true,
-    });
+    expectRun(events, 554, 42, 6, true);
   });
 });
