@@ -12,6 +12,7 @@ import { getProcess } from "./memory.js";
 import { MIGRATE_UNMOVABLE } from "./migratetype.js";
 import { getAllocation, handleAt } from "./page-owner.js";
 import { initSystem, type Op, type System, step } from "./system.js";
+import { buildZone, pinnedLayout } from "./test-support/zone-layout.js";
 
 const SERVER = 1;
 const CHILD = 2;
@@ -93,5 +94,28 @@ describe("exit(): data pages now, page tables after the RCU grace period, the pg
     const ticked = run(exited, [{ kind: "tick" }]);
     expect(freedUses(exited, ticked.events)).toEqual(["pgtable/0", "pgtable/0", "pgtable/0"]);
     expect(ticked.system.memory.rcuPendingTables).toEqual([]);
+  });
+});
+
+describe("touch(): a shared fault whose page cannot be allocated", () => {
+  it("frees the PTE page it preallocated (do_fault(): pte_free() of vmf->prealloc_pte)", () => {
+    // 91 free pages, nothing reclaimable, min watermark 90: the PTE page takes the 91st; the
+    // shmem page then fails (no reclaim, nothing for the OOM killer). The table stays empty.
+    const system = buildZone({ nrPages: 2048, kernelVariant: "v7", slot: pinnedLayout(91, 0) }).system;
+    const touched = run(system, [{ kind: "touch", pid: SERVER, region: "shared", offset: 0, pages: 1, cpu: 0 }]);
+    const pte = touched.events.find((e) => e.name === "mm_page_alloc" && e.pfn >= 0);
+    const freed = touched.events.filter((e) => e.name === "mm_page_free");
+    expect(pte?.name === "mm_page_alloc" && pte.gfp_flags).toBe(GFP_PGTABLE_USER);
+    expect(freed).toEqual([{ name: "mm_page_free", pfn: pte?.name === "mm_page_alloc" ? pte.pfn : -1, order: 0 }]);
+    expect(getProcess(touched.system.memory, SERVER)?.sharedPtes[0]).toBeUndefined();
+    expect(step(system, { kind: "touch", pid: SERVER, region: "shared", offset: 0, pages: 1, cpu: 0 }).outcome).toEqual(
+      {
+        kind: "touched",
+        pid: SERVER,
+        ptePages: 0,
+        dataPages: 0,
+        failed: true,
+      },
+    );
   });
 });

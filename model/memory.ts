@@ -248,6 +248,7 @@ export function touch<S extends WithMemory>(
   for (let page = start; page < end && !failed; page++) {
     const table = Math.floor(page / config.ptrsPerPte);
     const ptes = region === "shared" ? proc.sharedPtes : proc.privatePtes;
+    let newPte: number | undefined;
     if (ptes[table] === undefined) {
       const pte = allocateBlock(next, 0, GFP_PGTABLE_USER, "pgtable", ctx);
       next = pte.state;
@@ -255,10 +256,7 @@ export function touch<S extends WithMemory>(
         failed = true;
         break;
       }
-      const updated = ptes.slice();
-      updated[table] = pte.handle;
-      proc = region === "shared" ? { ...proc, sharedPtes: updated } : { ...proc, privatePtes: updated };
-      ptePages++;
+      newPte = pte.handle;
     }
     if (region === "shared") {
       if (sparseGet(next.memory.sharedPages, page) === undefined) {
@@ -266,6 +264,8 @@ export function touch<S extends WithMemory>(
         const data = allocateBlock(next, 0, GFP_HIGHUSER_MOVABLE, "shmem", ctx);
         next = data.state;
         if (data.handle === undefined) {
+          // do_fault(): the PTE page __do_fault() preallocated is unused: pte_free() it.
+          if (newPte !== undefined) next = freeBlock(next, newPte, ctx.cpu, ctx.events);
           failed = true;
           break;
         }
@@ -275,7 +275,16 @@ export function touch<S extends WithMemory>(
         };
         dataPages++;
       }
-    } else if (sparseGet(proc.ownsPrivate, page) === undefined) {
+    }
+    if (newPte !== undefined) {
+      // The table is populated: the shared fault installed its page, or do_anonymous_page()
+      // installed the PTE page with pte_alloc() before allocating the data page.
+      const updated = ptes.slice();
+      updated[table] = newPte;
+      proc = region === "shared" ? { ...proc, sharedPtes: updated } : { ...proc, privatePtes: updated };
+      ptePages++;
+    }
+    if (region === "private" && sparseGet(proc.ownsPrivate, page) === undefined) {
       // First write by this process: its own page (a fresh one, or a copy-on-write break).
       const data = allocateBlock(next, 0, GFP_HIGHUSER_MOVABLE, "anon", ctx);
       next = data.state;
