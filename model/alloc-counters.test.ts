@@ -113,7 +113,15 @@ describe("allocCounters", () => {
       // rmqueue() found ZONE_BOOSTED_WATERMARK: wakeup_kswapd(zone, 0, 0, ...)
       { name: "mm_vmscan_wakeup_kswapd", order: 0, gfp_flags: 0 },
       { name: "mm_vmscan_kswapd_wake", order: 9 },
-      { name: "kswapd_run", order: 9, nr_scanned: 100, nr_reclaimed: 64, nr_passes: 3, balanced: true },
+      {
+        name: "kswapd_run",
+        order: 9,
+        nr_scanned: 100,
+        nr_reclaimed: 64,
+        nr_passes: 3,
+        nr_folios_scanned: 40,
+        balanced: true,
+      },
       { name: "mm_compaction_wakeup_kcompactd", order: 9, highest_zoneidx: 0 },
       { name: "mm_vmscan_kswapd_sleep" },
       { name: "mm_compaction_kcompactd_wake", order: 9, highest_zoneidx: 0 },
@@ -138,6 +146,7 @@ describe("allocCounters", () => {
       kswapdReclaimed: 64,
       reclaimPasses: 3,
       reclaimRunsThatScanned: 1,
+      reclaimFoliosScanned: 40,
       kcompactdWakes: 2,
       kcompactdRuns: 1,
       kcompactdMigrateScanned: 512,
@@ -244,10 +253,34 @@ describe("allocCounters", () => {
 
   it("counts direct reclaim passes, their progress, and should_reclaim_retry checks", () => {
     const events: TraceEvent[] = [
-      { name: "direct_reclaim", order: 0, nr_scanned: 40, nr_reclaimed: 32, nr_passes: 5, compaction_ready: false },
-      { name: "direct_reclaim", order: 0, nr_scanned: 50, nr_reclaimed: 0, nr_passes: 6, compaction_ready: false },
+      {
+        name: "direct_reclaim",
+        order: 0,
+        nr_scanned: 40,
+        nr_reclaimed: 32,
+        nr_passes: 5,
+        nr_folios_scanned: 33,
+        compaction_ready: false,
+      },
+      {
+        name: "direct_reclaim",
+        order: 0,
+        nr_scanned: 50,
+        nr_reclaimed: 0,
+        nr_passes: 6,
+        nr_folios_scanned: 50,
+        compaction_ready: false,
+      },
       // A costly pass that stood back because compaction is ready: progress without reclaiming.
-      { name: "direct_reclaim", order: 9, nr_scanned: 0, nr_reclaimed: 0, nr_passes: 0, compaction_ready: true },
+      {
+        name: "direct_reclaim",
+        order: 9,
+        nr_scanned: 0,
+        nr_reclaimed: 0,
+        nr_passes: 0,
+        nr_folios_scanned: 0,
+        compaction_ready: true,
+      },
       {
         name: "reclaim_retry_zone",
         order: 0,
@@ -275,6 +308,7 @@ describe("allocCounters", () => {
       directReclaimCompactionReady: 1,
       reclaimPasses: 11,
       reclaimRunsThatScanned: 2,
+      reclaimFoliosScanned: 83,
       reclaimRetryChecks: 2,
       reclaimRetryNoProgress: 1,
     });
@@ -359,7 +393,15 @@ const SAMPLE_EVENTS: readonly TraceEvent[] = [
   { name: "get_page_from_freelist", order: 9, alloc_flags: 1, migratetype: 1, pfn: -1 },
   directCompact(2, "COMPACT_COMPLETE", { migrate_scanned: 7, free_scanned: 5, migrated: 3 }),
   { name: "count_vm_event", item: "COMPACTSTALL", delta: 1 },
-  { name: "direct_reclaim", order: 9, nr_scanned: 11, nr_reclaimed: 4, nr_passes: 2, compaction_ready: false },
+  {
+    name: "direct_reclaim",
+    order: 9,
+    nr_scanned: 11,
+    nr_reclaimed: 4,
+    nr_passes: 2,
+    nr_folios_scanned: 9,
+    compaction_ready: false,
+  },
   drain("direct_reclaim", false, 2, 13),
   {
     name: "mm_page_alloc_extfrag",
@@ -370,7 +412,15 @@ const SAMPLE_EVENTS: readonly TraceEvent[] = [
     fallback_migratetype: 1,
     change_ownership: false,
   },
-  { name: "kswapd_run", order: 9, nr_scanned: 17, nr_reclaimed: 6, nr_passes: 4, balanced: false },
+  {
+    name: "kswapd_run",
+    order: 9,
+    nr_scanned: 17,
+    nr_reclaimed: 6,
+    nr_passes: 4,
+    nr_folios_scanned: 12,
+    balanced: false,
+  },
 ];
 
 describe("addCounters", () => {

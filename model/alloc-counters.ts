@@ -76,6 +76,8 @@ export interface AllocCounters {
   readonly reclaimPasses: number;
   /** Direct reclaim calls and kswapd runs that made at least one such pass. */
   readonly reclaimRunsThatScanned: number;
+  /** Folios direct reclaim and kswapd scanned: `direct_reclaim` and `kswapd_run` nr_folios_scanned. */
+  readonly reclaimFoliosScanned: number;
   /** kcompactd_do_work() calls (KCOMPACTD_WAKE): `mm_compaction_kcompactd_wake`. */
   readonly kcompactdWakes: number;
   /** kcompactd passes that ran compact_zone(): `kcompactd_run`. */
@@ -238,6 +240,7 @@ export const ZERO_ALLOC_COUNTERS: AllocCounters = Object.freeze({
   kswapdReclaimed: 0,
   reclaimPasses: 0,
   reclaimRunsThatScanned: 0,
+  reclaimFoliosScanned: 0,
   kcompactdWakes: 0,
   kcompactdRuns: 0,
   kcompactdMigrateScanned: 0,
@@ -386,6 +389,7 @@ export function allocCounters(events: readonly TraceEvent[]): AllocCounters {
         add("kswapdScanned", e.nr_scanned);
         add("kswapdReclaimed", e.nr_reclaimed);
         add("reclaimPasses", e.nr_passes);
+        add("reclaimFoliosScanned", e.nr_folios_scanned);
         if (e.nr_passes > 0) add("reclaimRunsThatScanned");
       })
       .with({ name: "mm_compaction_kcompactd_wake" }, () => add("kcompactdWakes"))
@@ -440,6 +444,7 @@ export function allocCounters(events: readonly TraceEvent[]): AllocCounters {
         add("directReclaimScanned", e.nr_scanned);
         add("directReclaimReclaimed", e.nr_reclaimed);
         add("reclaimPasses", e.nr_passes);
+        add("reclaimFoliosScanned", e.nr_folios_scanned);
         if (e.nr_passes > 0) add("reclaimRunsThatScanned");
         if (e.compaction_ready) add("directReclaimCompactionReady");
       })

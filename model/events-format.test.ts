@@ -343,8 +343,16 @@ const GOLDEN: Golden = {
   ],
   direct_reclaim: [
     [
-      { name: "direct_reclaim", order: 9, nr_scanned: 0, nr_reclaimed: 0, nr_passes: 0, compaction_ready: true },
-      "[model] direct_reclaim: order=9 nr_scanned=0 nr_reclaimed=0 nr_passes=0 compaction_ready=1",
+      {
+        name: "direct_reclaim",
+        order: 9,
+        nr_scanned: 0,
+        nr_reclaimed: 0,
+        nr_passes: 0,
+        nr_folios_scanned: 0,
+        compaction_ready: true,
+      },
+      "[model] direct_reclaim: order=9 nr_scanned=0 nr_reclaimed=0 nr_passes=0 nr_folios_scanned=0 compaction_ready=1",
     ],
   ],
   out_of_memory: [
@@ -355,8 +363,16 @@ const GOLDEN: Golden = {
   ],
   kswapd_run: [
     [
-      { name: "kswapd_run", order: 9, nr_scanned: 200, nr_reclaimed: 150, nr_passes: 7, balanced: true },
-      "[model] kswapd_run: order=9 nr_scanned=200 nr_reclaimed=150 nr_passes=7 balanced=1",
+      {
+        name: "kswapd_run",
+        order: 9,
+        nr_scanned: 200,
+        nr_reclaimed: 150,
+        nr_passes: 7,
+        nr_folios_scanned: 25,
+        balanced: true,
+      },
+      "[model] kswapd_run: order=9 nr_scanned=200 nr_reclaimed=150 nr_passes=7 nr_folios_scanned=25 balanced=1",
     ],
   ],
   kcompactd_run: [

@@ -220,7 +220,7 @@ function fields(event: TraceEvent, options: FormatOptions): string {
         { name: "direct_reclaim" },
         (e) =>
           `order=${e.order} nr_scanned=${e.nr_scanned} nr_reclaimed=${e.nr_reclaimed} nr_passes=${e.nr_passes} ` +
-          `compaction_ready=${bit(e.compaction_ready)}`,
+          `nr_folios_scanned=${e.nr_folios_scanned} compaction_ready=${bit(e.compaction_ready)}`,
       )
       .with(
         { name: "out_of_memory" },
@@ -230,7 +230,7 @@ function fields(event: TraceEvent, options: FormatOptions): string {
         { name: "kswapd_run" },
         (e) =>
           `order=${e.order} nr_scanned=${e.nr_scanned} nr_reclaimed=${e.nr_reclaimed} nr_passes=${e.nr_passes} ` +
-          `balanced=${bit(e.balanced)}`,
+          `nr_folios_scanned=${e.nr_folios_scanned} balanced=${bit(e.balanced)}`,
       )
       .with(
         { name: "kcompactd_run" },

@@ -167,6 +167,8 @@ export type TraceEvent =
       readonly nr_reclaimed: number;
       /** shrink_node() passes that had pages to scan (vmscan.ts Shrunk.nrPasses). */
       readonly nr_passes: number;
+      /** Folios scanned (nr_scanned counts their pages). */
+      readonly nr_folios_scanned: number;
       readonly compaction_ready: boolean;
     }
   | { readonly name: "out_of_memory"; readonly order: number; readonly gfp_mask: number; readonly killed: boolean }
@@ -177,6 +179,8 @@ export type TraceEvent =
       readonly nr_reclaimed: number;
       /** shrink_node() passes that had pages to scan. */
       readonly nr_passes: number;
+      /** Folios scanned (nr_scanned counts their pages). */
+      readonly nr_folios_scanned: number;
       readonly balanced: boolean;
     }
   | {

@@ -114,10 +114,10 @@ describe("balance_pgdat(): the priority ladder", () => {
     ...system,
     node: { ...system.node, kswapd: { sleeping: false, order: 0, failures: 0 } },
   });
-  /** The run's kswapd_run event: pages scanned and reclaimed, shrink_node() passes, balanced at the end. */
+  /** The run's kswapd_run event: pages and folios scanned, pages reclaimed, shrink_node() passes, balanced at the end. */
   const expectRun = (
     events: readonly TraceEvent[],
-    scanned: number,
+    [scanned, folios]: [number, number],
     reclaimed: number,
     passes: number,
     balanced: boolean,
@@ -128,6 +128,7 @@ describe("balance_pgdat(): the priority ladder", () => {
       nr_scanned: scanned,
       nr_reclaimed: reclaimed,
       nr_passes: passes,
+      nr_folios_scanned: folios,
       balanced,
     });
 
@@ -137,7 +138,7 @@ describe("balance_pgdat(): the priority ladder", () => {
     const system = buildZone({ nrPages: 2048, kernelVariant: "v7", slot: pinnedLayout(64, 200) }).system;
     const events: EventSink = [];
     kswapdRun(awake(system), false, events);
-    expectRun(events, 82, 82, 6, true);
+    expectRun(events, [82, 82], 82, 6, true);
   });
 
   it("never scans at priority 0: 40 free, 100 page cache ends unbalanced with 30 pages left", () => {
@@ -146,7 +147,7 @@ describe("balance_pgdat(): the priority ladder", () => {
     const system = buildZone({ nrPages: 2048, kernelVariant: "v7", slot: pinnedLayout(40, 100) }).system;
     const events: EventSink = [];
     const after = kswapdRun(awake(system), false, events);
-    expectRun(events, 70, 70, 6, false);
+    expectRun(events, [70, 70], 70, 6, false);
     expect(after.node.kswapd.sleeping).toBe(false);
     expect(after.node.kswapd.failures).toBe(0);
   });
@@ -160,7 +161,7 @@ describe("balance_pgdat(): the priority ladder", () => {
     const boosted = awake({ ...built, zone: { ...built.zone, watermarkBoost: 64 } });
     const events: EventSink = [];
     const after = kswapdRun(boosted, false, events);
-    expectRun(events, 0, 0, 0, true);
+    expectRun(events, [0, 0], 0, 0, true);
     expect(after.zone.watermarkBoost).toBe(0);
     expect(after.node.kcompactd).toEqual({ sleeping: true, maxOrder: 9 });
   });
@@ -196,7 +197,7 @@ describe("balance_pgdat(): the priority ladder", () => {
     // give 1 + 1 + 8 + 8 + 16 = 34 at priority 6, at most 134, and go on to 58.)
     const events: EventSink = [];
     kswapdRun(awake(system), false, events);
-    // Six passes: 10, 9, 9 again, 8, 7, 6.
-    expectRun(events, 554, 42, 6, true);
+    // Six passes: 10, 9, 9 again, 8, 7, 6; eight folios: A1, A2, D and five order-3 ones.
+    expectRun(events, [554, 8], 42, 6, true);
   });
 });

@@ -84,7 +84,13 @@ function balancePgdat(
   const boost = state.zone.watermarkBoost;
   let boostReclaim = boost;
   const walk = inactiveListWalk(next.owners);
-  const shrunk: Shrunk = { state: { zone: next.zone, owners: next.owners }, nrScanned: 0, nrReclaimed: 0, nrPasses: 0 };
+  const shrunk: Shrunk = {
+    state: { zone: next.zone, owners: next.owners },
+    nrScanned: 0,
+    nrReclaimed: 0,
+    nrPasses: 0,
+    nrFoliosScanned: 0,
+  };
   // balance_pgdat() reaches `goto out` when balanced, jumping past `kswapd_failures++`: only a
   // run that ends unbalanced with nothing reclaimed counts as a failure.
   let endedBalanced = false;
@@ -134,6 +140,7 @@ function balancePgdat(
     nr_scanned: scanned,
     nr_reclaimed: total,
     nr_passes: shrunk.nrPasses,
+    nr_folios_scanned: shrunk.nrFoliosScanned,
     balanced: pgdatBalanced(next.zone, reclaimOrder, defragMode),
   });
   if (boost > 0) {

@@ -20,8 +20,8 @@ function apply(config: SystemConfig, ops: Parameters<typeof step>[1][]): System 
 function reclaim(system: System, order: number) {
   const events: TraceEvent[] = [];
   const result = tryToFreePages({ zone: system.zone, owners: system.owners }, order, GFP_KERNEL, 0, events);
-  const { nrReclaimed, nrScanned, nrPasses, progress } = result;
-  return { nrReclaimed, nrScanned, nrPasses, progress };
+  const { nrReclaimed, nrScanned, nrFoliosScanned, nrPasses, progress } = result;
+  return { nrReclaimed, nrScanned, nrFoliosScanned, nrPasses, progress };
 }
 
 describe("direct reclaim: do_try_to_free_pages()' priority ladder", () => {
@@ -30,7 +30,13 @@ describe("direct reclaim: do_try_to_free_pages()' priority ladder", () => {
     // floor(90/8) = 11: 21 < 32, on to priority 2: floor(79/4) = 19, one chunk: 40 >= 32, stop.
     const system = buildZone({ nrPages: 2048, kernelVariant: "v7", slot: pinnedLayout(40, 100) }).system;
     // Five shrink_node() passes had pages to scan.
-    expect(reclaim(system, 0)).toEqual({ nrReclaimed: 40, nrScanned: 40, nrPasses: 5, progress: 40 });
+    expect(reclaim(system, 0)).toEqual({
+      nrReclaimed: 40,
+      nrScanned: 40,
+      nrFoliosScanned: 40,
+      nrPasses: 5,
+      progress: 40,
+    });
   });
 
   it("order 2 below priority 10 is reclaim/compaction: should_continue_reclaim() repeats priority 6", () => {
@@ -41,7 +47,13 @@ describe("direct reclaim: do_try_to_free_pages()' priority ladder", () => {
     // nothing: stop. 37 pages >= 32: the ladder stops too (order 0 would take 40, as above).
     const system = buildZone({ nrPages: 2048, kernelVariant: "v7", slot: pinnedLayout(40, 100) }).system;
     // 37 passes of one page each (the 38th, with nothing to scan, is not counted).
-    expect(reclaim(system, 2)).toEqual({ nrReclaimed: 37, nrScanned: 37, nrPasses: 37, progress: 37 });
+    expect(reclaim(system, 2)).toEqual({
+      nrReclaimed: 37,
+      nrScanned: 37,
+      nrFoliosScanned: 37,
+      nrPasses: 37,
+      progress: 37,
+    });
   });
 
   it("at DEF_PRIORITY the whole scan target is taken, past nr_to_reclaim (proportional_reclaim)", () => {
@@ -54,7 +66,13 @@ describe("direct reclaim: do_try_to_free_pages()' priority ladder", () => {
       { kind: "write", file: 1, offset: 0, pages, cpu: 0 },
       { kind: "tick" },
     ]);
-    expect(reclaim(system, 0)).toEqual({ nrReclaimed: 1024, nrScanned: 1024, nrPasses: 1, progress: 1024 });
+    expect(reclaim(system, 0)).toEqual({
+      nrReclaimed: 1024,
+      nrScanned: 1024,
+      nrFoliosScanned: 2,
+      nrPasses: 1,
+      progress: 1024,
+    });
   });
 
   it("below DEF_PRIORITY a pass stops at the first chunk that brings the call to 32; dirty folios are activated", () => {
@@ -69,6 +87,12 @@ describe("direct reclaim: do_try_to_free_pages()' priority ladder", () => {
       { kind: "tick" },
       { kind: "write", file: 1, offset: 0, pages: 3000, cpu: 0 },
     ]);
-    expect(reclaim(system, 0)).toEqual({ nrReclaimed: 35, nrScanned: 2107 + 928, nrPasses: 12, progress: 35 });
+    expect(reclaim(system, 0)).toEqual({
+      nrReclaimed: 35,
+      nrScanned: 2107 + 928,
+      nrFoliosScanned: 2107 + 928,
+      nrPasses: 12,
+      progress: 35,
+    });
   });
 });

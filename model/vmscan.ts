@@ -127,6 +127,8 @@ export interface Shrunk {
   nrReclaimed: number;
   /** shrink_node() passes (each `goto again` one more) that had pages to scan. */
   nrPasses: number;
+  /** Folios isolated and looked at: shrink_folio_list() works per folio, whatever its size. */
+  nrFoliosScanned: number;
 }
 
 /**
@@ -143,6 +145,7 @@ function shrinkInactiveList(walk: InactiveListWalk, shrunk: Shrunk, nrToScan: nu
     if (alloc === undefined) continue;
     const pages = 2 ** alloc.order;
     scanned += pages;
+    shrunk.nrFoliosScanned++;
     walk.inactivePages -= pages;
     if (alloc.dirty ?? false) continue;
     owners = releaseAllocation(owners, handle);
@@ -198,6 +201,7 @@ export interface DirectReclaimResult {
   readonly nrScanned: number;
   readonly nrReclaimed: number;
   readonly nrPasses: number;
+  readonly nrFoliosScanned: number;
   readonly compactionReady: boolean;
 }
 
@@ -217,7 +221,7 @@ export function tryToFreePages(
   emit(events, { name: "mm_vmscan_direct_reclaim_begin", order, gfp_flags: gfp });
   countVmEvent(events, "ALLOCSTALL");
   const walk = inactiveListWalk(state.owners);
-  const result: Shrunk = { state, nrScanned: 0, nrReclaimed: 0, nrPasses: 0 };
+  const result: Shrunk = { state, nrScanned: 0, nrReclaimed: 0, nrPasses: 0, nrFoliosScanned: 0 };
   let ready = false;
   for (let priority = DEF_PRIORITY; priority >= 0; priority--) {
     if (order > PAGE_ALLOC_COSTLY_ORDER && compactionReady(result.state.zone, order, gfp, events)) ready = true;
@@ -242,6 +246,7 @@ export function tryToFreePages(
     nr_scanned: result.nrScanned,
     nr_reclaimed: result.nrReclaimed,
     nr_passes: result.nrPasses,
+    nr_folios_scanned: result.nrFoliosScanned,
     compaction_ready: ready,
   });
   const progress = result.nrReclaimed > 0 ? result.nrReclaimed : ready ? 1 : 0;
@@ -251,6 +256,7 @@ export function tryToFreePages(
     nrScanned: result.nrScanned,
     nrReclaimed: result.nrReclaimed,
     nrPasses: result.nrPasses,
+    nrFoliosScanned: result.nrFoliosScanned,
     compactionReady: ready,
   };
 }

@@ -36,6 +36,7 @@ describe("costOf", () => {
         kswapdRuns: 1,
         reclaimPasses: 5,
         reclaimRunsThatScanned: 2,
+        reclaimFoliosScanned: 7,
         directReclaimScanned: 30,
         kswapdScanned: 20,
         drainAllPagesCalls: 3,
@@ -53,7 +54,8 @@ describe("costOf", () => {
     );
     expect(cost.folio).toBe(6 * COST_NS.writeFolio);
     // Per reclaim run that scanned, not per shrink_node() pass (see COST_NS.reclaimPass).
-    expect(cost.reclaim).toBe(2 * COST_NS.reclaimPass + 50 * COST_NS.reclaimScanPerPage);
+    // Per folio scanned (7), not per page (50): shrink_folio_list() works a folio at a time.
+    expect(cost.reclaim).toBe(2 * COST_NS.reclaimPass + 7 * COST_NS.reclaimScanPerFolio);
     // Two drains ran (one was skipped on the busy mutex): each read all 8 CPUs' pcp counts.
     expect(cost.drain).toBe(2 * 8 * COST_NS.drainCheckPerCpu + 5 * COST_NS.drainPerCpu + 40 * COST_NS.drainPerPage);
     expect(cost.total).toBe(

@@ -56,10 +56,11 @@ export const COST_NS = Object.freeze({
    */
   migratePerPage: 3000,
   /**
-   * shrink_folio_list() per folio scanned: lock it, check its references through the rmap,
-   * and for a clean page-cache folio remove it from the mapping under the xarray lock.
+   * shrink_folio_list() per folio scanned, whatever its size: lock it, check its references
+   * through the rmap, and for a clean page-cache folio remove it from the mapping under the
+   * xarray lock.
    */
-  reclaimScanPerPage: 200,
+  reclaimScanPerFolio: 200,
   /**
    * compact_zone() setup per run: compaction_suitable() and watermark checks, scanner position
    * set-up, lru_add_drain() of the local CPU; about a microsecond before scanning.
@@ -129,8 +130,7 @@ export function costOf(
     scanned * w.compactScanPerPage +
     counters.compactMigrateAttempted * w.migratePerPage;
   const reclaim =
-    counters.reclaimRunsThatScanned * w.reclaimPass +
-    (counters.directReclaimScanned + counters.kswapdScanned) * w.reclaimScanPerPage;
+    counters.reclaimRunsThatScanned * w.reclaimPass + counters.reclaimFoliosScanned * w.reclaimScanPerFolio;
   const drainsRun = counters.drainAllPagesCalls - counters.drainAllPagesSkipped;
   const drain =
     drainsRun * nrCpus * w.drainCheckPerCpu +
