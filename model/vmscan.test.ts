@@ -24,19 +24,18 @@ function reclaim(system: System, order: number) {
   return { nrReclaimed, nrScanned, nrFoliosScanned, nrPasses, progress };
 }
 
+/** What reclaim() returns when every page scanned was a clean order-0 folio, and reclaimed. */
+function allReclaimed(pages: number, passes: number) {
+  return { nrReclaimed: pages, nrScanned: pages, nrFoliosScanned: pages, nrPasses: passes, progress: pages };
+}
+
 describe("direct reclaim: do_try_to_free_pages()' priority ladder", () => {
   it("100 clean pages, order 0: passes at priorities 6..2 take 1, 3, 6, 11 and 19 pages", () => {
     // 100 >> 12 .. 100 >> 7 are 0. Then floor(100/64) = 1, floor(99/32) = 3, floor(96/16) = 6,
     // floor(90/8) = 11: 21 < 32, on to priority 2: floor(79/4) = 19, one chunk: 40 >= 32, stop.
     const system = buildZone({ nrPages: 2048, kernelVariant: "v7", slot: pinnedLayout(40, 100) }).system;
     // Five shrink_node() passes had pages to scan.
-    expect(reclaim(system, 0)).toEqual({
-      nrReclaimed: 40,
-      nrScanned: 40,
-      nrFoliosScanned: 40,
-      nrPasses: 5,
-      progress: 40,
-    });
+    expect(reclaim(system, 0)).toEqual(allReclaimed(40, 5));
   });
 
   it("order 2 below priority 10 is reclaim/compaction: should_continue_reclaim() repeats priority 6", () => {
@@ -47,13 +46,7 @@ describe("direct reclaim: do_try_to_free_pages()' priority ladder", () => {
     // nothing: stop. 37 pages >= 32: the ladder stops too (order 0 would take 40, as above).
     const system = buildZone({ nrPages: 2048, kernelVariant: "v7", slot: pinnedLayout(40, 100) }).system;
     // 37 passes of one page each (the 38th, with nothing to scan, is not counted).
-    expect(reclaim(system, 2)).toEqual({
-      nrReclaimed: 37,
-      nrScanned: 37,
-      nrFoliosScanned: 37,
-      nrPasses: 37,
-      progress: 37,
-    });
+    expect(reclaim(system, 2)).toEqual(allReclaimed(37, 37));
   });
 
   it("at DEF_PRIORITY the whole scan target is taken, past nr_to_reclaim (proportional_reclaim)", () => {
