@@ -208,7 +208,7 @@ export function fork<S extends WithMemory>(
     const pte = allocateBlock(next, 0, GFP_PGTABLE_USER, "pgtable", ctx);
     next = pte.state;
     if (pte.handle === undefined) {
-      next = freeMm(next, { ...child, privatePtes }, ctx);
+      next = freeMm(next, { ...child, privatePtes }, ctx).state;
       return failed();
     }
     privatePtes[table] = pte.handle;
@@ -303,29 +303,34 @@ export function touch<S extends WithMemory>(
   return { state: withProcess(next, proc), faulted: end - start, ptePages, dataPages, failed };
 }
 
-function pagesOf(state: BackgroundState, handle: number): number {
-  const alloc = getAllocation(state.owners, handle);
-  return alloc === undefined ? 0 : 2 ** alloc.order;
-}
-
 /**
  * Tears down a process's mm: mm/mmap.c exit_mmap() (unmap_vmas() frees the data pages it owns;
  * free_pgtables() queues the PTE pages for the RCU grace period), then mmdrop() -> pgd_free().
+ * Returns the pages given up, now or at the grace period.
  */
-function freeMm<S extends WithMemory>(state: S, process: Process, ctx: MmContext): S {
+function freeMm<S extends WithMemory>(state: S, process: Process, ctx: MmContext): { state: S; pages: number } {
   let next = state;
+  let pages = 0;
+  const release = (handle: number) => {
+    const alloc = getAllocation(next.owners, handle);
+    if (alloc !== undefined) pages += 2 ** alloc.order;
+    next = freeBlock(next, handle, ctx.cpu, ctx.events);
+  };
   for (let page = 0; page < state.memory.config.privatePages; page++) {
     if (sparseGet(process.ownsPrivate, page) === undefined) continue;
     const handle = sparseGet(process.privateData, page);
-    if (handle !== undefined) next = freeBlock(next, handle, ctx.cpu, ctx.events);
+    if (handle !== undefined) release(handle);
   }
   const tables: PendingTableFree[] = [];
   for (const handle of [...process.sharedPtes, ...process.privatePtes]) {
-    if (handle !== undefined) tables.push({ handle, cpu: ctx.cpu });
+    if (handle === undefined) continue;
+    const alloc = getAllocation(next.owners, handle);
+    if (alloc !== undefined) pages += 2 ** alloc.order;
+    tables.push({ handle, cpu: ctx.cpu });
   }
   next = { ...next, memory: { ...next.memory, rcuPendingTables: [...next.memory.rcuPendingTables, ...tables] } };
-  if (process.pgd !== undefined) next = freeBlock(next, process.pgd, ctx.cpu, ctx.events);
-  return next;
+  if (process.pgd !== undefined) release(process.pgd);
+  return { state: next, pages };
 }
 
 /**
@@ -335,16 +340,7 @@ function freeMm<S extends WithMemory>(state: S, process: Process, ctx: MmContext
 export function exit<S extends WithMemory>(state: S, pid: number, ctx: MmContext): { state: S; freed: number } {
   const process = getProcess(state.memory, pid);
   if (process === undefined) return { state, freed: 0 };
-  let freed = process.pgd === undefined ? 0 : pagesOf(state, process.pgd);
-  for (const handle of [...process.sharedPtes, ...process.privatePtes]) {
-    if (handle !== undefined) freed += pagesOf(state, handle);
-  }
-  for (let page = 0; page < state.memory.config.privatePages; page++) {
-    if (sparseGet(process.ownsPrivate, page) === undefined) continue;
-    const handle = sparseGet(process.privateData, page);
-    if (handle !== undefined) freed += pagesOf(state, handle);
-  }
-  const next = freeMm(state, process, ctx);
+  const { state: next, pages: freed } = freeMm(state, process, ctx);
   emit(ctx.events, { name: "exit", pid, pages_freed: freed });
   return {
     state: { ...next, memory: { ...next.memory, processes: sparseSet(next.memory.processes, pid, undefined) } },
@@ -362,15 +358,4 @@ export function rcuGracePeriod<S extends WithMemory>(state: S, events: EventSink
   let next: S = { ...state, memory: { ...state.memory, rcuPendingTables: [] } };
   for (const { handle, cpu } of pending) next = freeBlock(next, handle, cpu, events);
   return next;
-}
-
-/** Page-table pages (pgds and PTE pages) in use, over all processes. */
-export function pageTablePages(memory: MemoryState, live: (handle: number) => boolean): number {
-  let n = 0;
-  for (let pid = 1; pid < memory.nextPid; pid++) {
-    const p = sparseGet(memory.processes, pid);
-    if (p === undefined) continue;
-    for (const h of [p.pgd, ...p.sharedPtes, ...p.privatePtes]) if (h !== undefined && live(h)) n++;
-  }
-  return n;
 }
