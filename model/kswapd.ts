@@ -12,7 +12,7 @@ import { __GFP_DIRECT_RECLAIM, GFP_KERNEL, type GfpMask } from "./gfp.js";
 import { type BackgroundState, wakeupKcompactd } from "./kcompactd.js";
 import { KTHREAD_CPU } from "./node.js";
 import { MAX_RECLAIM_RETRIES } from "./reclaim-retry.js";
-import { DEF_PRIORITY, inactiveListWalk, type Shrunk, SWAP_CLUSTER_MAX, shrinkNode } from "./vmscan.js";
+import { DEF_PRIORITY, inactiveListWalk, SWAP_CLUSTER_MAX, shrinkNode, startShrink } from "./vmscan.js";
 import { zoneWatermarkOkWith } from "./watermark.js";
 import { wmarkPages, type ZoneState } from "./zone.js";
 
@@ -84,13 +84,7 @@ function balancePgdat(
   const boost = state.zone.watermarkBoost;
   let boostReclaim = boost;
   const walk = inactiveListWalk(next.owners);
-  const shrunk: Shrunk = {
-    state: { zone: next.zone, owners: next.owners },
-    nrScanned: 0,
-    nrReclaimed: 0,
-    nrPasses: 0,
-    nrFoliosScanned: 0,
-  };
+  const shrunk = startShrink(next);
   // balance_pgdat() reaches `goto out` when balanced, jumping past `kswapd_failures++`: only a
   // run that ends unbalanced with nothing reclaimed counts as a failure.
   let endedBalanced = false;

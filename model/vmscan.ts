@@ -131,6 +131,17 @@ export interface Shrunk {
   nrFoliosScanned: number;
 }
 
+/** A reclaim run that has done nothing yet (struct scan_control's counters at zero). */
+export function startShrink(state: CompactionState): Shrunk {
+  return {
+    state: { zone: state.zone, owners: state.owners },
+    nrScanned: 0,
+    nrReclaimed: 0,
+    nrPasses: 0,
+    nrFoliosScanned: 0,
+  };
+}
+
 /**
  * mm/vmscan.c shrink_inactive_list(): isolate_lru_folios() takes folios from the tail until
  * `nrToScan` pages are scanned (whole folios: a large one can overshoot); shrink_folio_list()
@@ -221,7 +232,7 @@ export function tryToFreePages(
   emit(events, { name: "mm_vmscan_direct_reclaim_begin", order, gfp_flags: gfp });
   countVmEvent(events, "ALLOCSTALL");
   const walk = inactiveListWalk(state.owners);
-  const result: Shrunk = { state, nrScanned: 0, nrReclaimed: 0, nrPasses: 0, nrFoliosScanned: 0 };
+  const result = startShrink(state);
   let ready = false;
   for (let priority = DEF_PRIORITY; priority >= 0; priority--) {
     if (order > PAGE_ALLOC_COSTLY_ORDER && compactionReady(result.state.zone, order, gfp, events)) ready = true;
