@@ -14,6 +14,7 @@ import { wmarkPages, type ZoneState } from "./zone.js";
 
 const WMARK_NAMES = ["min", "low", "high", "promo"] as const;
 
+/** wmark_pages(zone, alloc_flags & ALLOC_WMARK_MASK), the watermark compaction_suit_allocation_order() checks. */
 export function wmarkForFlags(zone: ZoneState, allocFlags: AllocFlags): number {
   return wmarkPages(zone, WMARK_NAMES[allocFlags & ALLOC_WMARK_MASK] ?? "min");
 }

@@ -15,6 +15,7 @@ export const COMPACT_RESULTS = [
 
 export type CompactResult = (typeof COMPACT_RESULTS)[number];
 
+/** max(a, b) over enum compact_result, as try_to_compact_pages() keeps its best zone's (rc = max(status, rc)). */
 export function maxCompactResult(a: CompactResult, b: CompactResult): CompactResult {
   return COMPACT_RESULTS.indexOf(a) >= COMPACT_RESULTS.indexOf(b) ? a : b;
 }

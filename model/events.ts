@@ -300,6 +300,7 @@ export function entersSlowpath(event: TraceEvent): event is Extract<TraceEvent, 
   return event.name === "alloc_step" && event.step === "fast_path" && event.detail === FAST_PATH_FAIL;
 }
 
+/** A trace_*() call: hands one event to the caller's sink (model plumbing, no kernel state). */
 export function emit(sink: EventSink, event: TraceEvent): void {
   sink.push(event);
 }

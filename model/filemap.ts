@@ -107,6 +107,7 @@ export interface PageCacheState {
 export const FILE_PAGES = 1 << 24;
 const FILE_COUNT = 1 << 10;
 
+/** No file cached yet: every address_space's i_pages empty. */
 export function emptyPageCache(config: PageCacheConfig): PageCacheState {
   return { config, files: emptySparseArray(FILE_COUNT) };
 }
@@ -115,10 +116,12 @@ export interface WithPageCache extends BackgroundState {
   readonly pagecache: PageCacheState;
 }
 
+/** A file's address_space (its i_pages, by index) and size; an empty one if it was never cached. */
 export function fileOf(cache: PageCacheState, file: number): CachedFile {
   return sparseGet(cache.files, file) ?? { size: 0, folios: emptySparseArray(FILE_PAGES) };
 }
 
+/** The state with one file's address_space replaced (model plumbing). */
 export function withFile<S extends WithPageCache>(state: S, file: number, cached: CachedFile): S {
   return { ...state, pagecache: { ...state.pagecache, files: sparseSet(state.pagecache.files, file, cached) } };
 }
@@ -143,6 +146,7 @@ export function findFolio(state: BackgroundState, cached: CachedFile, index: num
   return undefined;
 }
 
+/** include/linux/log2.h ilog2() for n >= 1; 0 below (the kernel leaves ilog2(0) undefined). */
 export function floorLog2(n: number): number {
   return n < 1 ? 0 : 31 - Math.clz32(n);
 }

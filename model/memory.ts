@@ -95,6 +95,7 @@ export interface PendingTableFree {
 
 const PID_CAPACITY = 1 << 20;
 
+/** No process yet: the pid table is empty (the server is forked in by the workload). */
 export function emptyMemory(config: MemoryConfig): MemoryState {
   return {
     config,
@@ -167,6 +168,7 @@ function withProcess<S extends WithMemory>(state: S, process: Process): S {
   return { ...state, memory: { ...state.memory, processes: sparseSet(state.memory.processes, process.pid, process) } };
 }
 
+/** find_task_by_vpid(): the process with this pid, if it is alive. */
 export function getProcess(memory: MemoryState, pid: number): Process | undefined {
   return sparseGet(memory.processes, pid);
 }

@@ -98,6 +98,7 @@ function makeOwners(
   return { byHandle, nrPages, nextHandle, lruNodes, lru, splitTails };
 }
 
+/** Nothing allocated yet: page_owner's view of a freshly booted zone. */
 export function emptyPageOwners(nrPages: number): PageOwners {
   return makeOwners(
     emptyGrowingSparseArray(HANDLE_CAPACITY),
@@ -133,6 +134,7 @@ function withHandle(alloc: Omit<Allocation, "handle">, handle: number): Allocati
   return { pfn: alloc.pfn, order: alloc.order, gfp: alloc.gfp, migratetype: alloc.migratetype, use: alloc.use, handle };
 }
 
+/** set_page_owner() (and folio_add_lru() for page cache): a new allocation gets its handle. */
 export function recordAllocation(
   owners: PageOwners,
   alloc: Omit<Allocation, "handle">,
@@ -167,6 +169,7 @@ export function lruOldestFirst(owners: PageOwners): number[] {
   return listIds(owners.lruNodes, owners.lru).reverse();
 }
 
+/** The allocation behind a handle (the model's name for a struct page * the caller holds). */
 export function getAllocation(owners: PageOwners, handle: number): Allocation | undefined {
   return sparseGet(owners.byHandle, handle);
 }
@@ -176,11 +179,13 @@ export function handleAt(owners: PageOwners, pfn: number): number | undefined {
   return indexedHandle(pfnIndex(owners.byHandle, owners.nrPages), pfn);
 }
 
+/** pfn_to_page(pfn) + its page_owner: the live allocation whose head is at `pfn`. */
 export function allocationAt(owners: PageOwners, pfn: number): Allocation | undefined {
   const handle = handleAt(owners, pfn);
   return handle === undefined ? undefined : sparseGet(owners.byHandle, handle);
 }
 
+/** __reset_page_owner() (and the folio leaving the LRU): the handle no longer holds pages. */
 export function releaseAllocation(owners: PageOwners, handle: number): PageOwners {
   const alloc = sparseGet(owners.byHandle, handle);
   if (alloc === undefined) throw new Error(`no allocation with handle ${handle}`);
@@ -251,6 +256,7 @@ export function folioPieces(owners: PageOwners, handle: number): number[] {
   return [handle, ...Array.from({ length: split.pages - 1 }, (_, i) => split.firstTail + i)];
 }
 
+/** The allocated blocks whose heads lie in [start, end), in pfn order: a pfn walk such as isolate_migratepages_block()'s. */
 export function forEachAllocationInRange(
   owners: PageOwners,
   start: number,

@@ -188,6 +188,7 @@ export function workloadDefaults(zone: ZoneState, workload: WorkloadConfig = {})
   return { memory, pagecache };
 }
 
+/** Boot: free_area_init() + memblock_free_all() for the zone (bootZone), then an empty workload. */
 export function initSystem(config: SystemConfig = {}): System {
   const zone = bootZone(config.zone ?? {});
   const workload = workloadDefaults(zone, config.workload);

@@ -113,6 +113,7 @@ export interface InactiveListWalk {
   inactivePages: number;
 }
 
+/** The start of a reclaim run's walk of the inactive file list (lruvec_lru_size(LRU_INACTIVE_FILE) pages). */
 export function inactiveListWalk(owners: PageOwners): InactiveListWalk {
   const oldestFirst = lruOldestFirst(owners);
   let inactivePages = 0;

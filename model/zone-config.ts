@@ -163,6 +163,7 @@ export function setupPerZoneWmarks(managedPages: number, minFreeKbytes: number, 
   return { min, low: min + delta, high: min + 2 * delta, promo: min + 3 * delta };
 }
 
+/** Boot-time sizing: calculate_min_free_kbytes() and __setup_per_zone_wmarks(), then zone_batchsize() / zone_highsize(). */
 export function buildZoneConfig(input: ZoneConfigInput = {}): ZoneConfig {
   const maxPageOrder = intInRange("maxPageOrder", input.maxPageOrder ?? 10, 1, 20);
   const pageblockOrder = intInRange(

@@ -145,10 +145,12 @@ export function initialCachedPositions(config: ZoneConfig) {
   return { cachedMigratePfn: [0, 0] as const, cachedFreePfn: lastPageblock };
 }
 
+/** Which of the flattened lists is free_area[order].free_list[mt]. */
 export function freeListIndex(order: number, mt: Migratetype): number {
   return order * MIGRATE_TYPES + mt;
 }
 
+/** &zone->free_area[order].free_list[mt] */
 export function freeList(zone: ZoneState, order: number, mt: Migratetype): ListHead {
   return zone.freeLists[freeListIndex(order, mt)] ?? EMPTY_LIST;
 }
@@ -165,10 +167,12 @@ export function freeAreaNrFree(zone: ZoneState, order: number): number {
   return n;
 }
 
+/** pageblock_nr_pages */
 export function pageblockNrPages(config: ZoneConfig): number {
   return 1 << config.pageblockOrder;
 }
 
+/** The zone's pageblocks (zone->spanned_pages >> pageblock_order; the model's zone starts at pfn 0). */
 export function nrPageblocks(config: ZoneConfig): number {
   return config.nrPages >> config.pageblockOrder;
 }
@@ -283,6 +287,7 @@ export function copyZoneState(zone: ZoneState): Writable<ZoneState> {
   };
 }
 
+/** Model plumbing: starts a draft over `zone` (see ZoneDraft); nothing is written to `zone` itself. */
 export function openZoneDraft(zone: ZoneState): ZoneDraft {
   return {
     zone: copyZoneState(zone),
