@@ -24,6 +24,7 @@ import {
   MIGRATE_UNMOVABLE,
   type Migratetype,
 } from "./migratetype.js";
+import type { ListHead } from "./persistent/linked-list.js";
 import {
   buddyinfo,
   extfragForOrder,
@@ -32,7 +33,7 @@ import {
   pagetypeinfo,
   unusableFreeIndex,
 } from "./vmstat.js";
-import { emptyZone, setPageblockMigratetype, type ZoneState } from "./zone.js";
+import { emptyZone, freeListIndex, setPageblockMigratetype, type ZoneState } from "./zone.js";
 
 /** 2048 pages, MAX_PAGE_ORDER 10 (11 orders), pageblock_order 9: four pageblocks, all MOVABLE. */
 function zone(): ZoneState {
@@ -217,14 +218,34 @@ describe("/proc/pagetypeinfo", () => {
       "Node    0, zone   Normal, type      Movable      2      1      0      1      0      0      0      0      0      0      0 ",
       "Node    0, zone   Normal, type  Reclaimable      0      1      0      0      0      0      0      0      0      0      0 ",
       "Node    0, zone   Normal, type   HighAtomic      0      0      1      0      0      0      0      0      0      0      0 ",
+      // migratetype_names[] under CONFIG_CMA, which selects MEMORY_ISOLATION: two more rows, empty here.
+      "Node    0, zone   Normal, type          CMA      0      0      0      0      0      0      0      0      0      0      0 ",
+      "Node    0, zone   Normal, type      Isolate      0      0      0      0      0      0      0      0      0      0      0 ",
       // pagetypeinfo_showblockcount(): seq_printf(m, "\n%-23s", "Number of blocks type "), "%12s " per
       // type, '\n'.
       "",
-      "Number of blocks type     Unmovable      Movable  Reclaimable   HighAtomic ",
+      "Number of blocks type     Unmovable      Movable  Reclaimable   HighAtomic          CMA      Isolate ",
       // pagetypeinfo_showblockcount_print(): "Node %d, zone %8s ", "%12lu " per type, '\n'.
-      "Node 0, zone   Normal            1            1            1            1 ",
+      "Node 0, zone   Normal            1            1            1            1            0            0 ",
       // The output ends with that '\n' (no page_owner mixed-count section).
       "",
     ]);
+  });
+
+  it("stops counting a free list at 100000 and prints >100000, as pagetypeinfo_showfree_print() does", () => {
+    // A list that long needs a zone of 2^18 pages or more; only its length is printed, so the
+    // test sets the length of zone A's order-0 Movable list directly.
+    const withOrder0MovableLength = (length: number): ZoneState => {
+      const z = zoneA();
+      const freeLists = z.freeLists.slice();
+      const index = freeListIndex(0, MIGRATE_MOVABLE);
+      freeLists[index] = { ...(freeLists[index] as ListHead), length };
+      return { ...z, freeLists };
+    };
+    const movableRow = (z: ZoneState) => pagetypeinfo(z).split("\n")[5] as string;
+    expect(movableRow(withOrder0MovableLength(99999))).toMatch(/type {6}Movable {2}99999 {6}1 /);
+    // `if (++freecount >= 100000) { overflow = true; break; }`, then "%s%6lu ": 100000 itself is capped.
+    expect(movableRow(withOrder0MovableLength(100000))).toMatch(/type {6}Movable >100000 {6}1 /);
+    expect(movableRow(withOrder0MovableLength(131072))).toMatch(/type {6}Movable >100000 {6}1 /);
   });
 });

@@ -89,6 +89,25 @@ export function pageblockCounts(zone: ZoneState): number[] {
   return counts;
 }
 
+/**
+ * migratetype_names[] as a kernel with CONFIG_CMA prints them: CMA selects MEMORY_ISOLATION, so
+ * both rows follow HighAtomic (alloc-flags.ts assumes CONFIG_CMA too). The model has no CMA area
+ * and isolates no pageblock, so their free lists and pageblock counts are always 0.
+ */
+const PROC_MIGRATETYPE_NAMES: readonly string[] = [...MIGRATETYPE_NAMES, "CMA", "Isolate"];
+
+/**
+ * pagetypeinfo_showfree_print() stops counting a free list at 100000 entries
+ * (`if (++freecount >= 100000) { overflow = true; break; }`) and prints ">100000".
+ */
+const PAGETYPEINFO_FREECOUNT_CAP = 100000;
+
+/** One cell of the free-pages table: "%s%6lu " with ">" when the count was capped. */
+function freecountCell(length: number): string {
+  if (length >= PAGETYPEINFO_FREECOUNT_CAP) return `>${String(PAGETYPEINFO_FREECOUNT_CAP).padStart(6)} `;
+  return `${String(length).padStart(6)} `;
+}
+
 /** /proc/pagetypeinfo (pagetypeinfo_show): free blocks per order and type, then pageblocks per type. */
 export function pagetypeinfo(zone: ZoneState): string {
   const { maxPageOrder, pageblockOrder } = zone.config;
@@ -99,19 +118,19 @@ export function pagetypeinfo(zone: ZoneState): string {
   let header = `${"Free pages count per migrate type at order".padEnd(43)} `;
   for (let order = 0; order <= maxPageOrder; order++) header += `${String(order).padStart(6)} `;
   lines.push(header);
-  for (let mt = 0; mt < MIGRATE_TYPES; mt++) {
-    let line = `Node ${"0".padStart(4)}, zone ${ZONE_NAME.padStart(8)}, type ${(MIGRATETYPE_NAMES[mt] ?? "").padStart(12)} `;
+  PROC_MIGRATETYPE_NAMES.forEach((name, mt) => {
+    let line = `Node ${"0".padStart(4)}, zone ${ZONE_NAME.padStart(8)}, type ${name.padStart(12)} `;
     for (let order = 0; order <= maxPageOrder; order++) {
-      line += `${String(freeList(zone, order, mt as Migratetype).length).padStart(6)} `;
+      line += freecountCell(mt < MIGRATE_TYPES ? freeList(zone, order, mt as Migratetype).length : 0);
     }
     lines.push(line);
-  }
+  });
   lines.push("");
-  lines.push(`${"Number of blocks type ".padEnd(23)}${MIGRATETYPE_NAMES.map((n) => `${n.padStart(12)} `).join("")}`);
   lines.push(
-    `${zoneHeader()}${pageblockCounts(zone)
-      .map((c) => `${String(c).padStart(12)} `)
-      .join("")}`,
+    `${"Number of blocks type ".padEnd(23)}${PROC_MIGRATETYPE_NAMES.map((n) => `${n.padStart(12)} `).join("")}`,
   );
+  const modelled = pageblockCounts(zone);
+  const counts = PROC_MIGRATETYPE_NAMES.map((_, mt) => modelled[mt] ?? 0);
+  lines.push(`${zoneHeader()}${counts.map((c) => `${String(c).padStart(12)} `).join("")}`);
   return `${lines.join("\n")}\n`;
 }
