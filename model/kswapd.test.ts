@@ -168,7 +168,8 @@ describe("balance_pgdat(): the priority ladder", () => {
 
   it("keeps the priority after a pass that scanned nr_to_reclaim pages (kswapd_shrink_node())", () => {
     // The file LRU, oldest first: A1, A2 (clean, order 0), D (dirty, order 9), 75 clean order-3
-    // folios; 1114 pages. 834 pages of anon leave exactly 100 free.
+    // folios; 1114 pages. 834 pages of anon leave exactly 100 free once the pcp lists are drained
+    // (alloc_factor grows the order-0 refills, so they end up holding a few pages).
     const pagecache = (order: number): Op => ({ kind: "alloc", order, gfp: SETUP_MOVABLE, cpu: 0, use: "pagecache" });
     const anon = (order: number): Op => ({ kind: "alloc", order, gfp: SETUP_MOVABLE, cpu: 0, use: "anon" });
     const ops: Op[] = [
@@ -188,6 +189,7 @@ describe("balance_pgdat(): the priority ladder", () => {
       handles.push(result.outcome.handle);
       system = result.system;
     }
+    system = step(system, { kind: "drain", cpu: "all" }).system;
     system = { ...system, owners: setDirty(system.owners, handles[2] as number, true) };
     expect(system.zone.nrFreePages).toBe(100);
     // Priority 10: floor(1114 / 1024) = 1: A1. Priority 9: floor(1113 / 512) = 2: A2, then D

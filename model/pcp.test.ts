@@ -84,17 +84,45 @@ describe("pcp_allowed_order() and order_to_pindex()", () => {
 });
 
 describe("nr_pcp_alloc()", () => {
+  const fresh = { count: 0, allocFactor: 0 };
+
   it("is batch >> order but at least 2 blocks", () => {
-    const zone = emptyZone(SMALL_TEST_ZONE); // batch 4
-    expect([0, 1, 2, 3, 5].map((o) => nrPcpAlloc(zone, o))).toEqual([4, 2, 2, 2, 2]);
+    const zone = emptyZone(SMALL_TEST_ZONE); // batch 4, high 16
+    expect([0, 1, 2, 3, 5].map((o) => nrPcpAlloc(zone, fresh, o).batch)).toEqual([4, 2, 2, 2, 2]);
     const big = emptyZone({ ...SMALL_TEST_ZONE, pcpBatch: 63, pcpHigh: 252 });
     // 63 >> 1 = 31, 63 >> 3 = 7, 63 >> 5 = 1 -> 2.
-    expect([0, 1, 3, 5].map((o) => nrPcpAlloc(big, o))).toEqual([63, 31, 7, 2]);
+    expect([0, 1, 3, 5].map((o) => nrPcpAlloc(big, fresh, o).batch)).toEqual([63, 31, 7, 2]);
   });
 
-  it("is 1 for a batch of 1 and when high < batch (pcp disabled / boot pageset)", () => {
-    expect(nrPcpAlloc(emptyZone({ ...SMALL_TEST_ZONE, pcpBatch: 1 }), 0)).toBe(1);
-    expect(nrPcpAlloc(emptyZone({ ...SMALL_TEST_ZONE, pcpBatch: 4, pcpHigh: 3 }), 2)).toBe(1);
+  it("is 1 for a batch of 1 (whose alloc_factor still grows) and when high < batch (pcp disabled / boot pageset)", () => {
+    expect(nrPcpAlloc(emptyZone({ ...SMALL_TEST_ZONE, pcpBatch: 1 }), fresh, 0)).toEqual({ batch: 1, allocFactor: 1 });
+    expect(nrPcpAlloc(emptyZone({ ...SMALL_TEST_ZONE, pcpBatch: 4, pcpHigh: 3 }), fresh, 0)).toEqual({
+      batch: 1,
+      allocFactor: 0,
+    });
+  });
+
+  it("doubles the order-0 refill per alloc_factor while the doubled batch fits below high with a batch to spare", () => {
+    // batch 63, high 321 (zone_highsize() of a 2^18-page zone on 4 CPUs), empty pcp:
+    // max_nr_alloc = max(high - count - batch, batch) = max(321 - 0 - 63, 63) = 258.
+    const zone = emptyZone({ ...SMALL_TEST_ZONE, pcpBatch: 63, pcpHigh: 321 });
+    const steps = [0, 1, 2, 3].map((allocFactor) => nrPcpAlloc(zone, { count: 0, allocFactor }, 0));
+    expect(steps).toEqual([
+      { batch: 63, allocFactor: 1 }, // 63 <= 258: alloc_factor++
+      { batch: 126, allocFactor: 2 }, // 63 << 1 = 126 <= 258
+      { batch: 252, allocFactor: 3 }, // 63 << 2 = 252 <= 258
+      { batch: 258, allocFactor: 3 }, // 63 << 3 = 504 > 258: min(504, 258), no increment
+    ]);
+    // Pages already on the pcp (other lists) count against high: max(321 - 200 - 63, 63) = 63.
+    expect(nrPcpAlloc(zone, { count: 200, allocFactor: 2 }, 0)).toEqual({ batch: 63, allocFactor: 2 });
+  });
+
+  it("stops raising alloc_factor at CONFIG_PCP_BATCH_SCALE_MAX, and leaves it alone for order > 0", () => {
+    const roomy = emptyZone({ ...SMALL_TEST_ZONE, pcpBatch: 4, pcpHigh: 10_000 });
+    // 4 << 5 = 128 <= 9992, but alloc_factor is already CONFIG_PCP_BATCH_SCALE_MAX (5).
+    expect(nrPcpAlloc(roomy, { count: 0, allocFactor: 5 }, 0)).toEqual({ batch: 128, allocFactor: 5 });
+    // Order 2: base batch 4 >> 2 = 1 -> 2 blocks, whatever alloc_factor is.
+    expect(nrPcpAlloc(roomy, { count: 0, allocFactor: 3 }, 2)).toEqual({ batch: 2, allocFactor: 3 });
   });
 });
 
@@ -157,6 +185,28 @@ describe("allocation: rmqueue_bulk() refill and __rmqueue_pcplist()", () => {
   it("halves free_count on every pcp allocation", () => {
     const zone = withPcp(bootZone(SMALL_TEST_ZONE), 0, { freeCount: 13 });
     expect(pcpOf(rmqueuePcplist(zone, 0, M, 0, 0, NONE, []).zone).freeCount).toBe(6);
+  });
+
+  it("takes the zone lock less often while a CPU allocates without freeing; a free halves alloc_factor", () => {
+    // batch 63, high 321 on a 4096-page zone. 200 order-0 allocations on CPU 0: refills of 63,
+    // 126 and 252 pages (see nr_pcp_alloc() above), so 3 zone locks and 441 - 200 = 241 pages
+    // left on the pcp. Without alloc_factor: 4 refills of 63, 252 - 200 = 52 left.
+    let zone = bootZone({ nrPages: 4096, maxPageOrder: 10, pageblockOrder: 9, nrCpus: 4, pcpBatch: 63, pcpHigh: 321 });
+    const events: EventSink = [];
+    const pfns: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const got = rmqueuePcplist(zone, 0, M, 0, 0, NONE, events);
+      zone = got.zone;
+      pfns.push(got.pfn as number);
+    }
+    expect(events.filter((e) => e.name === "zone_lock" && e.caller === "rmqueue_bulk").length).toBe(3);
+    expect(pcpOf(zone).count).toBe(241);
+    expect(pcpOf(zone).allocFactor).toBe(3);
+    // free_frozen_page_commit(): alloc_factor >>= 1, so 3 -> 1, then 0.
+    zone = freeToPcp(zone, pfns[0] as number, 0, 0, []);
+    expect(pcpOf(zone).allocFactor).toBe(1);
+    zone = freeToPcp(zone, pfns[1] as number, 0, 0, []);
+    expect(pcpOf(zone).allocFactor).toBe(0);
   });
 });
 

@@ -75,15 +75,37 @@ function takeFromPcpList(draft: ZoneDraft, cpu: number, pindex: number, end: "he
   return pfn;
 }
 
+/** What nr_pcp_alloc() decides: the refill, in blocks of the order, and pcp->alloc_factor after it. */
+export interface PcpAllocBatch {
+  readonly batch: number;
+  readonly allocFactor: number;
+}
+
 /**
- * mm/page_alloc.c nr_pcp_alloc(): the refill batch, scaled down by order so a refill moves about
- * the same number of pages whatever the order. (The alloc_factor that grows the batch under
- * sustained allocation is not modelled.)
+ * mm/page_alloc.c nr_pcp_alloc(): the refill batch. An order-0 refill is batch << alloc_factor
+ * pages, at most what fits below pcp->high with a batch to spare, and raises alloc_factor for the
+ * next one while the doubled batch still fits: a CPU that keeps allocating without freeing takes
+ * the zone lock less and less often. The batch is then scaled down by order so a refill moves
+ * about the same number of pages whatever the order. (pcp->high is fixed, so the high_min !=
+ * high_max growth step never runs.)
  */
-export function nrPcpAlloc(zone: ZoneState, order: number): number {
-  const batch = zone.config.pcpBatch;
-  if (zone.config.pcpHigh < batch) return 1;
-  return batch > 1 ? Math.max(batch >> order, 2) : batch;
+export function nrPcpAlloc(
+  zone: ZoneState,
+  pcp: Pick<PerCpuPages, "count" | "allocFactor">,
+  order: number,
+): PcpAllocBatch {
+  const { pcpBatch: baseBatch, pcpHigh: high } = zone.config;
+  let allocFactor = pcp.allocFactor;
+  // PCP disabled or boot pageset.
+  if (high < baseBatch) return { batch: 1, allocFactor };
+  let batch = order !== 0 ? baseBatch : baseBatch << allocFactor;
+  if (order === 0) {
+    const maxNrAlloc = Math.max(high - pcp.count - baseBatch, baseBatch);
+    if (batch <= maxNrAlloc && allocFactor < PCP_BATCH_SCALE_MAX) allocFactor++;
+    batch = Math.min(batch, maxNrAlloc);
+  }
+  if (batch > 1) batch = Math.max(batch >> order, 2);
+  return { batch, allocFactor };
 }
 
 /**
@@ -166,7 +188,9 @@ export function rmqueuePcplistDraft(
   pcp.freeCount >>= 1;
   const pindex = orderToPindex(order, mt);
   if (pcp.lists[pindex]?.length === 0) {
-    rmqueueBulkDraft(draft, order, nrPcpAlloc(draft.zone, order), mt, allocFlags, cpu, probe, events);
+    const refill = nrPcpAlloc(draft.zone, pcp, order);
+    pcp.allocFactor = refill.allocFactor;
+    rmqueueBulkDraft(draft, order, refill.batch, mt, allocFlags, cpu, probe, events);
   }
   return takeFromPcpList(draft, cpu, pindex, "head");
 }
@@ -247,6 +271,8 @@ export function freeToPcpDraft(
   events: EventSink,
   capc?: CaptureControl,
 ): void {
+  // A free ends a run of refills: halve alloc_factor (the next order-0 refill is smaller).
+  pcpForWrite(draft, cpu).allocFactor >>= 1;
   // Only unmovable, reclaimable and movable have pcp lists; HIGHATOMIC goes on the movable one.
   let mt = getPfnblockMigratetype(draft.zone, pfn);
   if (mt >= MIGRATE_PCPTYPES) mt = MIGRATE_MOVABLE;

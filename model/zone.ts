@@ -63,6 +63,12 @@ export interface PerCpuPages {
   readonly freeCount: number;
   /** PCPF_PREV_FREE_HIGH_ORDER: the last free to this pcp was of order 1..3. */
   readonly prevFreeHighOrder: boolean;
+  /**
+   * pcp->alloc_factor: order-0 refills in a row without a free in between, at most
+   * CONFIG_PCP_BATCH_SCALE_MAX; each doubles the next order-0 refill (nr_pcp_alloc()), each free
+   * halves it.
+   */
+  readonly allocFactor: number;
 }
 
 export interface Watermarks {
@@ -258,6 +264,7 @@ export interface PerCpuPagesDraft {
   count: number;
   freeCount: number;
   prevFreeHighOrder: boolean;
+  allocFactor: number;
 }
 
 /**
@@ -380,6 +387,7 @@ export function draftPcp(draft: ZoneDraft, cpu: number): PerCpuPagesDraft {
     count: pcp.count,
     freeCount: pcp.freeCount,
     prevFreeHighOrder: pcp.prevFreeHighOrder,
+    allocFactor: pcp.allocFactor,
   };
   all[cpu] = copy;
   return copy;
@@ -454,6 +462,7 @@ export function emptyZone(input: ZoneConfigInput = {}): ZoneState {
     count: 0,
     freeCount: 0,
     prevFreeHighOrder: false,
+    allocFactor: 0,
   };
   return {
     config,

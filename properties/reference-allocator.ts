@@ -60,12 +60,6 @@ import {
 /** Kernel mechanisms a model may leave out, each a switch that defaults to the kernel's behaviour. */
 export interface ReferenceOptions {
   /**
-   * nr_pcp_alloc(): pcp->alloc_factor doubles the order-0 refill after each refill that was not
-   * separated by a free (up to batch << CONFIG_PCP_BATCH_SCALE_MAX), and every pcp free halves it.
-   * model/pcp.ts nrPcpAlloc() says it does not model this. Default true.
-   */
-  readonly pcpAllocFactor?: boolean;
-  /**
    * free_frozen_page_commit(): a free of order 1..PAGE_ALLOC_COSTLY_ORDER right after another one,
    * with free_count >= batch + high_min / 2, sets free_high, which drains up to batch << 5 pages
    * whatever pcp->high is. Default true.
@@ -91,11 +85,11 @@ export interface ReferenceOptions {
 /**
  * The kernel mechanisms the model says it leaves out, switched off: what the differential test
  * and the benchmark compare the model against.
- * - pcp->alloc_factor: model/pcp.ts nrPcpAlloc(), "The alloc_factor ... is not modelled".
  * - pcp->high auto-tuning: model/zone-config.ts pcpHigh, "Fixed"; the default high_max == high_min
  *   keeps it off.
+ * (pcp->alloc_factor was here until the model's nrPcpAlloc() gained it.)
  */
-export const MODEL_SCOPE: ReferenceOptions = Object.freeze({ pcpAllocFactor: false });
+export const MODEL_SCOPE: ReferenceOptions = Object.freeze({});
 
 /** What the differential test compares; arrays are fresh copies. */
 export interface ReferenceObservation {
@@ -178,7 +172,6 @@ export class ReferenceAllocator {
   private readonly maxOrder: number;
   private readonly nrPages: number;
   private readonly nrPcpLists: number;
-  private readonly allocFactorEnabled: boolean;
   private readonly freeHighEnabled: boolean;
   private readonly freeInBatches: boolean;
 
@@ -212,7 +205,6 @@ export class ReferenceAllocator {
     this.maxOrder = c.maxPageOrder;
     this.nrPages = c.nrPages;
     this.nrPcpLists = NR_LOWORDER_PCP_LISTS + (c.thpOrder === null ? 0 : 2);
-    this.allocFactorEnabled = options.pcpAllocFactor ?? true;
     this.freeHighEnabled = options.pcpFreeHigh ?? true;
     this.freeInBatches = options.pcpFreeInBatches ?? true;
 
@@ -729,7 +721,7 @@ export class ReferenceAllocator {
     if (order === 0) {
       const maxNrAlloc = Math.max(high - pcp.count - baseBatch, baseBatch);
       // Double the refill for each subsequent order-0 refill without a free in between.
-      if (batch <= maxNrAlloc && pcp.allocFactor < PCP_BATCH_SCALE_MAX && this.allocFactorEnabled) pcp.allocFactor++;
+      if (batch <= maxNrAlloc && pcp.allocFactor < PCP_BATCH_SCALE_MAX) pcp.allocFactor++;
       batch = Math.min(batch, maxNrAlloc);
     }
     if (batch > 1) batch = Math.max(batch >> order, 2);
