@@ -19,6 +19,7 @@ import {
   freePcppagesBulk,
   freeToPcp,
   nrPcpAlloc,
+  nrPcpFree,
   rmqueueBulk,
   rmqueuePcplist,
 } from "./pcp.js";
@@ -207,6 +208,19 @@ describe("allocation: rmqueue_bulk() refill and __rmqueue_pcplist()", () => {
     expect(pcpOf(zone).allocFactor).toBe(1);
     zone = freeToPcp(zone, pfns[1] as number, 0, 0, []);
     expect(pcpOf(zone).allocFactor).toBe(0);
+  });
+});
+
+describe("nr_pcp_free()", () => {
+  it("clamps free_count to [batch, high - batch] with the kernel's __clamp(), also when high < 2 * batch", () => {
+    const zone = emptyZone({ ...SMALL_TEST_ZONE, pcpBatch: 4, pcpHigh: 16 }); // [4, 12]
+    const pcp = (freeCount: number) => ({ ...pcpOf(zone), freeCount });
+    expect([0, 4, 7, 12, 40].map((f) => nrPcpFree(zone, pcp(f)))).toEqual([4, 4, 7, 12, 12]);
+    // high 6: lo = batch = 4 > hi = high - batch = 2. __clamp(): val >= hi ? hi : (val <= lo ? lo : val).
+    const tight = emptyZone({ ...SMALL_TEST_ZONE, pcpBatch: 4, pcpHigh: 6 });
+    const tightPcp = (freeCount: number) => ({ ...pcpOf(tight), freeCount });
+    expect(nrPcpFree(tight, tightPcp(1))).toBe(4); // 1 < 2, 1 <= 4: lo
+    expect(nrPcpFree(tight, tightPcp(3))).toBe(2); // 3 >= 2: hi
   });
 });
 

@@ -127,7 +127,18 @@ export function nrPcpFree(zone: ZoneState, pcp: PerCpuPages): number {
   const high = nrPcpHigh(zone);
   if (high < batch) return 1;
   // clamp_t(free_count, batch, high - batch): leave at least a batch on the list.
-  return Math.min(Math.max(pcp.freeCount, batch), high - batch);
+  return kernelClamp(pcp.freeCount, batch, high - batch);
+}
+
+/**
+ * include/linux/minmax.h __clamp(): `val >= hi ? hi : (val <= lo ? lo : val)`. The order of the
+ * tests matters when lo > hi (a pcp->high below 2 * batch): a value below both gives lo, where
+ * min(max(val, lo), hi) would give hi.
+ */
+function kernelClamp(val: number, lo: number, hi: number): number {
+  if (val >= hi) return hi;
+  if (val <= lo) return lo;
+  return val;
 }
 
 /** rmqueue_bulk() on a draft; returns the number of blocks taken. */
