@@ -182,6 +182,9 @@ export function buildZoneConfig(input: ZoneConfigInput = {}): ZoneConfig {
   // mm/mm_init.c build_all_zonelists(): with fewer pages than pageblock_nr_pages * MIGRATE_TYPES
   // the kernel turns grouping by mobility off (page_group_by_mobility_disabled). Everything this
   // model is for depends on that grouping, so such a zone is refused rather than mis-modelled.
+  // The threshold uses the model's MIGRATE_TYPES (4). A CONFIG_CMA kernel has 6 (CMA and
+  // Isolate), but it counts the pages of every zone on the machine (nr_free_zone_pages()), so a
+  // model zone of 4 or 5 pageblocks stands for one zone of a machine that keeps grouping on.
   if (nrPages < (1 << pageblockOrder) * MIGRATE_TYPES) {
     throw new ZoneConfigError(
       "nrPages",
