@@ -8,8 +8,9 @@
 import { describe, expect, it } from "vitest";
 import type { TraceEvent } from "./events.js";
 import { fileOf } from "./filemap.js";
-import { sparseForEach } from "./persistent/sparse-array.js";
-import { initRaSize, nextRaSize, raMaxPages } from "./readahead.js";
+import { GFP_HIGHUSER_MOVABLE } from "./gfp.js";
+import { sparseGet } from "./persistent/sparse-array.js";
+import { initRaSize, nextRaSize, raMaxPages, readaheadMarks } from "./readahead.js";
 import { initSystem, type Outcome, type System, step } from "./system.js";
 
 const FILE = 1;
@@ -28,14 +29,14 @@ function allocated(events: readonly TraceEvent[]): number[] {
 }
 
 function marks(system: System): number[] {
-  const out: number[] = [];
-  const cached = fileOf(system.pagecache, FILE);
-  if (cached.raMarks !== undefined)
-    sparseForEach(cached.raMarks, (index) => {
-      out.push(index);
-      return true;
-    });
-  return out;
+  return readaheadMarks(system, FILE);
+}
+
+/** The handle of the cached folio whose head is `index`. */
+function folioAt(system: System, index: number): number {
+  const handle = sparseGet(fileOf(system.pagecache, FILE).folios, index);
+  if (handle === undefined) throw new Error(`no folio at ${index}`);
+  return handle;
 }
 
 function readCount(outcome: Outcome): number {
@@ -105,5 +106,61 @@ describe("page_cache_sync_ra() elsewhere", () => {
     ]);
     expect(readCount(result.outcome)).toBe(15);
     expect(marks(result.system)).toEqual([8]);
+  });
+});
+
+describe("the readahead state across folios that come and go", () => {
+  it("PG_readahead belongs to the folio: a new folio at the marked index does not start async readahead", () => {
+    // read(0, 1): window get_init_ra_size(1, 32) = 4 at 0, async 3: folios 0-3, the mark on 1.
+    const first = read(fresh(), 0, 1);
+    expect(marks(first.system)).toEqual([1]);
+    // Folio 1 goes (freed; reclaim would do the same), and its flag with it.
+    const freed = step(first.system, { kind: "free", handle: folioAt(first.system, 1), cpu: 0 }).system;
+    expect(marks(freed)).toEqual([]);
+    // read(1, 1): 1 - prev_index 1 = 0, sequential: window 4 at 1, async 3 (mark at 2). Folio 1 is
+    // new; the folio allocated for 2 meets the cached one: -EEXIST (freed again), then
+    // do_page_cache_ra(2, 3 pages) steps over 2 and 3 and reads 4 (the mark at 2 is a cached
+    // folio that ra_alloc_folio() never sees). The new folio 1 carries no PG_readahead, so no
+    // asynchronous window follows: 2 pages read.
+    const again = read(freed, 1, 1);
+    expect(allocated(again.events)).toEqual([0, 0, 0]);
+    expect(readCount(again.outcome)).toBe(2);
+    expect(marks(again.system)).toEqual([]);
+  });
+
+  it("a read that copied nothing (-ENOMEM on its first page) leaves prev_pos where it was", () => {
+    // 4096 pages: read 10 pages at 0 (prev_index 10), then anonymous memory takes everything.
+    let system = initSystem({ zone: { nrPages: 1 << 12 } });
+    system = read(system, 0, 10).system;
+    const anon: number[] = [];
+    for (const order of [3, 0]) {
+      for (;;) {
+        const got = step(system, { kind: "alloc", order, gfp: GFP_HIGHUSER_MOVABLE, cpu: 0 });
+        if (got.outcome.kind !== "allocated") break;
+        anon.push(got.outcome.handle);
+        system = got.system;
+      }
+    }
+    const failed = read(system, 50, 1);
+    expect(readCount(failed.outcome)).toBe(0);
+    // filemap_read(): ra->prev_pos = last_pos, which only a copy moves.
+    expect(fileOf(failed.system.pagecache, FILE).ra?.prevIndex).toBe(10);
+    // Memory comes back; read(51, 1): 51 - 10 is not sequential, and page 50 is not cached
+    // (contig 0 <= 1): a small random read of just its page. (prev_index 50 would have opened a
+    // 4-page window.)
+    system = anon.slice(0, 64).reduce((s, handle) => step(s, { kind: "free", handle, cpu: 0 }).system, failed.system);
+    const after = read(system, 51, 1);
+    expect(readCount(after.outcome)).toBe(1);
+    expect(fileOf(after.system.pagecache, FILE).ra?.prevIndex).toBe(52);
+  });
+
+  it("truncate() drops the folios but not the readers' file_ra_state", () => {
+    // read(0, 4): window 16 at 0 (prev_index 4). Truncate, then read(4, 1): 4 - 4 = 0, still
+    // sequential: window get_init_ra_size(1, 32) = 4 at 4, async 3, the mark on 5.
+    const truncated = step(read(fresh(), 0, 4).system, { kind: "truncate", file: FILE, cpu: 0 }).system;
+    expect(fileOf(truncated.pagecache, FILE).ra?.prevIndex).toBe(4);
+    const after = read(truncated, 4, 1);
+    expect(readCount(after.outcome)).toBe(4);
+    expect(marks(after.system)).toEqual([5]);
   });
 });

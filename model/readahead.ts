@@ -39,7 +39,7 @@ import {
   XFS_MAPPING_GFP,
 } from "./filemap.js";
 import { allocateBlock, freeBlock, type MmContext } from "./memory.js";
-import { emptySparseArray, sparseGet, sparseSet } from "./persistent/sparse-array.js";
+import { emptySparseArray, sparseForEach, sparseGet, sparseSet } from "./persistent/sparse-array.js";
 
 /** file_ra_state_init(): no window yet, prev_pos = -1. */
 const INITIAL_RA: RaState = { start: 0, size: 0, asyncSize: 0, order: 0, prevIndex: undefined };
@@ -102,17 +102,32 @@ function withRa<S extends WithPageCache>(state: S, file: number, ra: RaState): S
   return withFile(state, file, { ...fileOf(state.pagecache, file), ra });
 }
 
-function withMark<S extends WithPageCache>(state: S, file: number, head: number, marked: boolean): S {
+/** folio_set_readahead() on the folio `handle` at `head`, or folio_test_clear_readahead() (undefined). */
+function withMark<S extends WithPageCache>(state: S, file: number, head: number, handle: number | undefined): S {
   const cached = fileOf(state.pagecache, file);
-  const marks = cached.raMarks ?? emptySparseArray<true>(FILE_PAGES);
-  return withFile(state, file, { ...cached, raMarks: sparseSet(marks, head, marked ? true : undefined) });
+  const marks = cached.raMarks ?? emptySparseArray<number>(FILE_PAGES);
+  return withFile(state, file, { ...cached, raMarks: sparseSet(marks, head, handle) });
 }
 
-function isMarked(cached: CachedFile, head: number): boolean {
-  return cached.raMarks !== undefined && sparseGet(cached.raMarks, head) === true;
+/** folio_test_readahead(): the mark at `head` was set on this very folio. */
+function isMarked(cached: CachedFile, folio: { readonly head: number; readonly handle: number }): boolean {
+  return cached.raMarks !== undefined && sparseGet(cached.raMarks, folio.head) === folio.handle;
 }
 
-type AddResult<S> = { state: S; err: "ENOMEM" | "EEXIST" | undefined };
+/** The head indices of the cached folios of `file` that carry PG_readahead, in index order. */
+export function readaheadMarks(state: WithPageCache, file: number): number[] {
+  const cached = fileOf(state.pagecache, file);
+  const heads: number[] = [];
+  if (cached.raMarks === undefined) return heads;
+  sparseForEach(cached.raMarks, (head, handle) => {
+    const folio = findFolio(state, cached, head, state.pagecache.config.maxOrder);
+    if (folio !== undefined && folio.head === head && folio.handle === handle) heads.push(head);
+    return true;
+  });
+  return heads;
+}
+
+type AddResult<S> = { state: S; err: "ENOMEM" | "EEXIST" | undefined; handle?: number };
 
 /**
  * filemap_alloc_folio() + filemap_add_folio() at `index`: -ENOMEM if the allocation fails,
@@ -136,6 +151,7 @@ function addFolio<S extends WithPageCache>(
   return {
     state: withFile(got.state, file, { ...cached, folios: sparseSet(cached.folios, index, handle) }),
     err: undefined,
+    handle,
   };
 }
 
@@ -164,7 +180,7 @@ function doPageCacheRa<S extends WithPageCache>(
     next = added.state;
     if (added.err === "ENOMEM") break;
     if (added.err !== undefined) continue;
-    if (at === mark) next = withMark(next, file, at, true);
+    if (at === mark) next = withMark(next, file, at, added.handle);
     read += minPages;
   }
   return { state: next, read };
@@ -197,7 +213,7 @@ function pageCacheRaOrder<S extends WithPageCache>(state: S, file: number, ra: R
       break;
     }
     // ra_alloc_folio(): the mark, rounded down to this folio's order, is this folio.
-    if (index === mark - (mark % (1 << order))) next = withMark(next, file, index, true);
+    if (index === mark - (mark % (1 << order))) next = withMark(next, file, index, added.handle);
     read += 1 << order;
     index += 1 << order;
   }
@@ -247,7 +263,7 @@ function asyncRa<S extends WithPageCache>(
   ctx: MmContext,
 ): Read<S> {
   const config = state.pagecache.config;
-  let next = withMark(state, file, head, false);
+  let next = withMark(state, file, head, undefined);
   if (config.raPages === 0) return { state: next, read: 0 };
   const ra = fileOf(next.pagecache, file).ra ?? INITIAL_RA;
   const max = raMaxPages(config, reqCount);
@@ -286,8 +302,9 @@ export function filemapRead<S extends WithPageCache>(
   let index = pos & ~((1 << minOrder) - 1);
   const end = pos + len;
   let read = 0;
+  let copied = false;
   while (index < end) {
-    let folio: { head: number; order: number } | undefined = findFolio(
+    let folio: { head: number; handle: number; order: number } | undefined = findFolio(
       next,
       fileOf(next.pagecache, file),
       index,
@@ -303,23 +320,26 @@ export function filemapRead<S extends WithPageCache>(
       // filemap_create_folio(): the mapping's own gfp, no __GFP_NORETRY.
       const created = addFolio(next, file, index, minOrder, XFS_MAPPING_GFP, ctx);
       next = created.state;
-      if (created.err !== undefined) break;
+      if (created.err !== undefined || created.handle === undefined) break;
       read += 1 << minOrder;
-      folio = { head: index, order: minOrder };
+      folio = { head: index, handle: created.handle, order: minOrder };
     }
-    if (isMarked(fileOf(next.pagecache, file), folio.head)) {
+    if (isMarked(fileOf(next.pagecache, file), folio)) {
       const ra = asyncRa(next, file, folio.head, folio.order, end - folio.head, ctx);
       next = ra.state;
       read += ra.read;
     }
     index = folio.head + 2 ** folio.order;
+    copied = true;
   }
-  // ra->prev_pos: where this read stopped.
+  // ra->prev_pos = last_pos: where the last copy ended. A read that copied nothing (-ENOMEM on
+  // its first page) leaves it where the previous read put it.
   const cached = fileOf(next.pagecache, file);
+  const ra = cached.ra ?? INITIAL_RA;
   next = withFile(next, file, {
     ...cached,
     size: Math.max(cached.size, end),
-    ra: { ...(cached.ra ?? INITIAL_RA), prevIndex: Math.min(index, end) },
+    ra: copied ? { ...ra, prevIndex: Math.min(index, end) } : ra,
   });
   return { state: next, read };
 }
