@@ -8,16 +8,23 @@
  * pageblock polluted by one cannot be emptied, which is the whole story of the thread.
  *
  * Modelled as in the kernel: cached scanner positions, pageblock skip bits (set on blocks
- * that yielded nothing, cleared when kswapd sleeps after a flush or when compaction restarts
- * after maximum deferral), async direct compaction's source filter (only pageblocks of the
+ * that yielded nothing; __reset_isolation_suitable() clears them when kswapd goes to sleep or
+ * when compaction restarts after maximum deferral, but only if a direct compaction has run the
+ * scanners to meeting since the last reset (compact_blockskip_flush), and only on blocks where it
+ * samples an LRU or free page), async direct compaction's source filter (only pageblocks of the
  * request's migratetype) and skip-on-failure (a cc->order-aligned sub-block with one
  * unmovable page is abandoned), large folios isolated whole, targets kept unsplit and split
  * buddy-style, the local pcp drain when leaving an order-aligned block, and capture.
  *
- * Not modelled, on purpose: fast_find_migrateblock() and fast_isolate_freepages() (free-list
- * searches that find the same blocks sooner), the async free scanner's stride (it visits every
- * page here), lock contention (COMPACT_CONTENDED never happens), and migration failures of
- * isolated pages (dirty/writeback/pinned): a folio fails to migrate only when no target exists.
+ * Not modelled, on purpose: fast_find_migrateblock() and fast_isolate_freepages(), free-list
+ * searches that jump ahead of the linear scanners (the latter takes free pages below cc->order
+ * from the MOVABLE free lists without looking at skip bits, and moves the cached free pfn), so
+ * the kernel can find targets in a block the model's free scanner skips; the async free scanner's
+ * stride (it visits every page here); lock contention; and migration failures of isolated pages
+ * (dirty/writeback/pinned): a folio fails to migrate only when no target exists.
+ * COMPACT_CONTENDED still happens as in the kernel when the free scanner stops short because
+ * __isolate_free_page() refuses a page at the min watermark (compaction_alloc() fails, -ENOMEM)
+ * before the scanners meet.
  */
 
 import type { AllocFlags } from "./alloc-flags.js";
@@ -726,7 +733,8 @@ export function compactZone(
     events,
   );
   if (suit !== "COMPACT_CONTINUE") return { state, status: suit, captured: undefined, stats: NO_STATS };
-  // Clear the skip bits if compaction was deferred to the maximum and is retried now.
+  // Compaction deferred to the maximum and retried now: __reset_isolation_suitable(), which
+  // clears skip bits only if a full direct compaction finished since the last reset.
   if (compactionRestarting(zone, request.order)) zone = resetIsolationSuitable(zone, owners);
   const sync = !async;
   const nrPages = zone.config.nrPages;
