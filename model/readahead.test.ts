@@ -109,6 +109,44 @@ describe("page_cache_sync_ra() elsewhere", () => {
   });
 });
 
+describe("page_cache_async_ra(): the window ends on a natural boundary", () => {
+  it("trims the next window so it ends aligned to the new order (6.16+)", () => {
+    // Pages 80-99 cached by a write. read(100, 1): prev_index unset, so the history path:
+    // page_cache_prev_miss(99, 32) finds 79, contig 20 > 1: window min(20 + 1, 32) = 21 at 100,
+    // async 1, order 0: 21 order-0 folios, the mark on 120.
+    const written = step(fresh(), { kind: "write", file: FILE, offset: 80, pages: 20, cpu: 0 }).system;
+    const sync = read(written, 100, 1);
+    expect(readCount(sync.outcome)).toBe(21);
+    expect(marks(sync.system)).toEqual([120]);
+    // read(120, 1) hits the mark where expected (100 + 21 - 1): start 121, size
+    // max(21, get_next_ra_size(21, 32) = 32) = 32, ra->order 0 + 2 = 2, align 1 << min(2,
+    // __ffs(32) = 5) = 4: end 153 rounds down to 152, so size 31, all async. Folios by
+    // page_cache_ra_order() with new_order min(2, ilog2(31)): 121 (order 0, unaligned), 122-123
+    // (order 1), then seven of order 2 up to 151; the mark on 121. Untrimmed, a 32-page window
+    // would add an order-0 folio at 152 and put the next window at 153.
+    const async = read(sync.system, 120, 1);
+    expect(allocated(async.events)).toEqual([0, 1, 2, 2, 2, 2, 2, 2, 2]);
+    expect(readCount(async.outcome)).toBe(31);
+    expect(fileOf(async.system.pagecache, FILE).ra).toMatchObject({ start: 121, size: 31, asyncSize: 31, order: 2 });
+    expect(marks(async.system)).toEqual([121]);
+  });
+
+  it("aligns to at most the largest power of two dividing the readahead maximum", () => {
+    // ra_pages 24: __ffs(24) = 3, so windows end on 8-page boundaries at most. read(0, 8):
+    // window 24, async 16. read(8, 8): next window [24, 48), order 2, six order-2 folios, the
+    // mark on 24. read(24, 8): window [48, 72), ra->order 4, align 1 << min(4, 3) = 8: 72 is
+    // aligned, so 24 pages stay: an order-4 folio at 48 and an order-3 one at 64 (order 4 would
+    // pass the window's end). Aligning to 1 << 4 would have cut the window to [48, 64).
+    let system = initSystem({ zone: { nrPages: 1 << 14 }, workload: { pagecache: { raPages: 24 } } });
+    system = read(system, 0, 8).system;
+    system = read(system, 8, 8).system;
+    expect(marks(system)).toEqual([24]);
+    const third = read(system, 24, 8);
+    expect(allocated(third.events)).toEqual([4, 3]);
+    expect(fileOf(third.system.pagecache, FILE).ra).toMatchObject({ start: 48, size: 24, asyncSize: 24, order: 4 });
+  });
+});
+
 describe("the readahead state across folios that come and go", () => {
   it("PG_readahead belongs to the folio: a new folio at the marked index does not start async readahead", () => {
     // read(0, 1): window get_init_ra_size(1, 32) = 4 at 0, async 3: folios 0-3, the mark on 1.

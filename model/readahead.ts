@@ -13,7 +13,8 @@
  *   own gfp (reclaim and retries); only its failure ends the read (-ENOMEM);
  * - a folio carrying PG_readahead, set on the first folio of a window's async tail, starts
  *   asynchronous readahead (page_cache_async_ra()): the next window, get_next_ra_size() larger,
- *   with ra->order raised by 2, clamped to ilog2 of the window and the mapping's largest order.
+ *   with ra->order raised by 2, clamped to ilog2 of the window and the mapping's largest order,
+ *   and the window trimmed to end on a boundary of that order.
  * page_cache_ra_order() allocates each folio with readahead_gfp_mask() (NORETRY at every order)
  * and stops at the first -ENOMEM or -EEXIST; do_page_cache_ra() then reads the rest of the window
  * with min_order folios, stepping over pages already cached.
@@ -273,17 +274,26 @@ function asyncRa<S extends WithPageCache>(
   if (head === expected - (expected % pages)) {
     // The stream is where the last window said it would be: the next window, larger.
     const size = Math.max(ra.size, nextRaSize(ra.size, max));
-    window = { ...ra, start: ra.start + ra.size, size, asyncSize: size };
+    window = { ...ra, start: ra.start + ra.size, size };
   } else {
     // A marked folio without matching state (interleaved reads): size the window from the
     // cached run after it.
     const start = nextMiss(next, file, head + 1, max);
     if (start === 0 || start - head > max) return { state: next, read: 0 };
     const size = nextRaSize(start - head + reqCount, max);
-    window = { ...ra, start, size, asyncSize: size };
+    window = { ...ra, start, size };
   }
+  // readit: ra->order += 2, and the window ends on a boundary of that order (at most the largest
+  // power of two dividing max_pages), so the next window starts aligned, unless that would leave
+  // nothing; all of it is async.
+  const raOrder = window.order + 2;
+  const align = 2 ** Math.min(raOrder, ffs(max));
+  const end = window.start + window.size;
+  const alignedEnd = end - (end % align);
+  const size = alignedEnd > window.start ? window.size - (end - alignedEnd) : window.size;
+  window = { ...window, size, asyncSize: size };
   next = withRa(next, file, window);
-  return pageCacheRaOrder(next, file, { ...window, order: window.order + 2 }, ctx);
+  return pageCacheRaOrder(next, file, { ...window, order: raOrder }, ctx);
 }
 
 /**
