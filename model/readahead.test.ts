@@ -147,6 +147,58 @@ describe("page_cache_async_ra(): the window ends on a natural boundary", () => {
   });
 });
 
+describe("a mapping with min_order 2 (block size above the page size)", () => {
+  const fourPageBlocks = () => initSystem({ zone: { nrPages: 1 << 14 }, workload: { pagecache: { minOrder: 2 } } });
+
+  it("tests the read's own page index for a sequential miss, not the index aligned down to min_order", () => {
+    // read(0, 3): window 8 at 0 in order-2 folios (ra->order becomes min_order 2), the mark on
+    // folio 0; reading it starts the async window: 16 pages, order 2 + 2 = 4, trimmed to end on a
+    // 16-page boundary: [8, 16), one order-3 folio (ilog2(8)). prev_index 3.
+    // Truncate (the folios go, file_ra_state stays), then read(5, 1). filemap_get_pages() passes
+    // index 5: 5 - 3 = 2 is not sequential, page 4 is not cached (contig 0 <= 1), so a small
+    // random read: do_page_cache_ra() reads one order-2 folio [4, 8) and leaves the window alone.
+    // (Index 4 would have been sequential: a new window with PG_readahead, then an async one.)
+    const first = read(fourPageBlocks(), 0, 3);
+    expect(fileOf(first.system.pagecache, FILE).ra).toMatchObject({ start: 8, size: 8, asyncSize: 8, prevIndex: 3 });
+    const truncated = step(first.system, { kind: "truncate", file: FILE, cpu: 0 }).system;
+    const random = read(truncated, 5, 1);
+    expect(allocated(random.events)).toEqual([2]);
+    expect(readCount(random.outcome)).toBe(4);
+    expect(marks(random.system)).toEqual([]);
+    expect(fileOf(random.system.pagecache, FILE).ra).toMatchObject({ start: 8, size: 8, asyncSize: 8, prevIndex: 6 });
+  });
+
+  it("when the first folio of an unaligned window fails, index - start wraps and nothing more is tried", () => {
+    // 4096 pages: read(0, 4) leaves prev_index 4; truncate; anonymous memory takes everything.
+    let system = step(
+      read(initSystem({ zone: { nrPages: 1 << 12 }, workload: { pagecache: { minOrder: 2 } } }), 0, 4).system,
+      {
+        kind: "truncate",
+        file: FILE,
+        cpu: 0,
+      },
+    ).system;
+    for (const order of [3, 0]) {
+      for (;;) {
+        const got = step(system, { kind: "alloc", order, gfp: GFP_HIGHUSER_MOVABLE, cpu: 0 });
+        if (got.outcome.kind !== "allocated") break;
+        system = got.system;
+      }
+    }
+    // read(5, 1): 5 - 4 = 1, sequential: window 4 at 5. page_cache_ra_order() aligns the index
+    // down to 4; its order-2 folio fails (-ENOMEM). `if (ra->size > index - start)`: 4 - 5 wraps
+    // (unsigned), so no do_page_cache_ra(). filemap_create_folio() then fails too: two
+    // allocation attempts, not three.
+    const failed = read(system, 5, 1);
+    expect(readCount(failed.outcome)).toBe(0);
+    const attempts = failed.events.filter((e) => e.name === "mm_page_alloc");
+    expect(attempts.map((e) => (e.name === "mm_page_alloc" ? [e.order, e.pfn] : []))).toEqual([
+      [2, -1],
+      [2, -1],
+    ]);
+  });
+});
+
 describe("the readahead state across folios that come and go", () => {
   it("PG_readahead belongs to the folio: a new folio at the marked index does not start async readahead", () => {
     // read(0, 1): window get_init_ra_size(1, 32) = 4 at 0, async 3: folios 0-3, the mark on 1.

@@ -218,7 +218,9 @@ function pageCacheRaOrder<S extends WithPageCache>(state: S, file: number, ra: R
     read += 1 << order;
     index += 1 << order;
   }
-  if (!failed || ra.size <= index - start) return { state: next, read };
+  // `if (ra->size > index - start)`, unsigned: when the first folio failed at an index aligned
+  // down below an unaligned start, index - start wraps and nothing more is read.
+  if (!failed || index < start || ra.size <= index - start) return { state: next, read };
   const rest = doPageCacheRa(next, file, index, ra.size - (index - start), ra.asyncSize, ctx);
   return { state: rest.state, read: read + rest.read };
 }
@@ -321,7 +323,10 @@ export function filemapRead<S extends WithPageCache>(
       maxOrder,
     );
     if (folio === undefined) {
-      const ra = syncRa(next, file, index, end - index, ctx);
+      // filemap_get_pages(): the readahead index is ki_pos >> PAGE_SHIFT, not yet aligned to
+      // min_order on the first folio of a read (page_cache_ra_order() aligns it itself).
+      const raIndex = Math.max(index, pos);
+      const ra = syncRa(next, file, raIndex, end - raIndex, ctx);
       next = ra.state;
       read += ra.read;
       folio = findFolio(next, fileOf(next.pagecache, file), index, maxOrder);
