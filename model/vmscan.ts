@@ -6,7 +6,10 @@
  * What can be reclaimed is clean page cache on the file LRU, oldest first. Anonymous memory is
  * not reclaimable (no swap is modelled, so get_scan_count() scans the file lists only); dirty
  * page cache needs writeback first (the flusher's, see the `writeback` op). The file LRU is all
- * inactive: nothing is accessed twice, so nothing is activated.
+ * inactive, in the order folios were added: a read that hits a cached folio does not call
+ * folio_mark_accessed(), so a folio read twice is not activated and is reclaimed as soon as one
+ * read once. (Not modelled: the active list and the referenced flag; a workload that re-reads
+ * hot data would keep it cached longer in the kernel.)
  *
  * Direct reclaim walks do_try_to_free_pages()' priority ladder: passes at priority 12
  * (DEF_PRIORITY) down to 0, each scanning the inactive list's size >> priority pages in chunks of
