@@ -282,14 +282,14 @@ export function freeToPcpDraft(
   events: EventSink,
   capc?: CaptureControl,
 ): void {
-  // A free ends a run of refills: halve alloc_factor (the next order-0 refill is smaller).
-  pcpForWrite(draft, cpu).allocFactor >>= 1;
   // Only unmovable, reclaimable and movable have pcp lists; HIGHATOMIC goes on the movable one.
   let mt = getPfnblockMigratetype(draft.zone, pfn);
   if (mt >= MIGRATE_PCPTYPES) mt = MIGRATE_MOVABLE;
   const pindex = orderToPindex(order, mt);
   addToPcpList(draft, cpu, pindex, pfn, order, false);
   const pcp = pcpForWrite(draft, cpu);
+  // A free ends a run of refills: halve alloc_factor (the next order-0 refill is smaller).
+  pcp.allocFactor >>= 1;
   const count = pcp.count;
   const { pcpBatch: batch, pcpHigh: highMin } = draft.zone.config;
   // High-order pages other than THPs on the pcp fragment memory: when a CPU keeps freeing them
