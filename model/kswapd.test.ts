@@ -94,6 +94,18 @@ describe("kswapd() and kswapd_try_to_sleep(): which order kcompactd is woken for
     expect(kcompactdWakes(events)).toEqual([{ name: "mm_compaction_wakeup_kcompactd", order: 2, highest_zoneidx: 0 }]);
   });
 
+  it("checks the node at the re-read kswapd_order (0) when the run kept its order, and sleeps", () => {
+    // 200 free order-0 pages, nothing reclaimable, kswapd not hopeless: balance_pgdat(order 9)
+    // reclaims nothing (kswapd_failures 1) and keeps order 9, which the node cannot meet. kswapd()
+    // loops back, re-reads kswapd_order (0) and prepare_kswapd_sleep(0) passes (200 > 134): sleep.
+    const system = buildZone({ nrPages: 2048, kernelVariant: "v7", slot: pinnedLayout(200, 0) }).system;
+    const events: EventSink = [];
+    const after = kswapdRun(woken(system, 9, 0), false, events);
+    expect(after.node.kswapd).toEqual({ sleeping: true, order: 0, failures: 1 });
+    expect(events.map((e) => e.name)).toContain("mm_vmscan_kswapd_sleep");
+    expect(kcompactdWakes(events)).toEqual([]);
+  });
+
   it("wakes nobody when the run kept its order (here: hopeless, nothing to reclaim)", () => {
     // 200 free pages, nothing reclaimable, kswapd hopeless: balance_pgdat(order 2) reclaims
     // nothing and keeps order 2, so kswapd() loops back and re-reads kswapd_order (0).

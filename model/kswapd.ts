@@ -150,10 +150,13 @@ function balancePgdat(
 /**
  * One run of the kswapd thread (mm/vmscan.c kswapd() and kswapd_try_to_sleep()): balance the
  * node for the pending order, then, if balanced (or hopeless), clear compaction skip bits when a
- * flush was requested, wake kcompactd, and sleep. kcompactd gets the original order only when
- * balance_pgdat() dropped to order 0 (it reclaimed a compaction gap: `if (reclaim_order <
- * alloc_order) goto kswapd_try_sleep;`); otherwise kswapd's loop re-reads kswapd_order, which
- * this run cleared, and wakeup_kcompactd(0) does nothing.
+ * flush was requested, wake kcompactd, and sleep. When balance_pgdat() dropped to order 0 (it
+ * reclaimed a compaction gap: `if (reclaim_order < alloc_order) goto kswapd_try_sleep;`), kswapd
+ * checks the node at that order and wakes kcompactd for the original one. Otherwise kswapd's loop
+ * re-reads kswapd_order, which this run cleared: it checks the node at order 0 (so an order it
+ * could not reach does not keep it awake), and wakeup_kcompactd(0) does nothing.
+ * (Not modelled: kswapd_try_to_sleep()'s HZ/10 nap and second prepare_kswapd_sleep() check, which
+ * would send it back to reclaim if the node fell below the high watermark meanwhile.)
  */
 export function kswapdRun(state: BackgroundState, defragMode: boolean, events: EventSink): BackgroundState {
   if (state.node.kswapd.sleeping) return state;
@@ -162,10 +165,13 @@ export function kswapdRun(state: BackgroundState, defragMode: boolean, events: E
   emit(events, { name: "mm_vmscan_kswapd_wake", order: allocOrder });
   const balanced = balancePgdat(next, allocOrder, defragMode, events);
   next = balanced.state;
+  const dropped = balanced.reclaimOrder < allocOrder;
+  // kswapd_try_to_sleep(pgdat, alloc_order, reclaim_order): prepare_kswapd_sleep(reclaim_order).
+  const sleepOrder = dropped ? balanced.reclaimOrder : next.node.kswapd.order;
   const hopeless = next.node.kswapd.failures >= MAX_RECLAIM_RETRIES;
-  if (!hopeless && !pgdatBalanced(next.zone, balanced.reclaimOrder, defragMode)) return next;
+  if (!hopeless && !pgdatBalanced(next.zone, sleepOrder, defragMode)) return next;
   next = { ...next, zone: resetIsolationSuitable(next.zone, next.owners) };
-  const wakeOrder = balanced.reclaimOrder < allocOrder ? allocOrder : next.node.kswapd.order;
+  const wakeOrder = dropped ? allocOrder : next.node.kswapd.order;
   next = wakeupKcompactd(next, wakeOrder, defragMode, events).state;
   emit(events, { name: "mm_vmscan_kswapd_sleep" });
   return withKswapd(next, { sleeping: true });
