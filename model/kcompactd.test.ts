@@ -96,6 +96,18 @@ describe("kcompactd and vm.defrag_mode", () => {
     expect(after.node.kcompactd).toEqual({ sleeping: true, maxOrder: 0 });
   });
 
+  it("asks kcompactd_node_suitable() about the pending maximum order, not only the one asked for", () => {
+    // kcompactd asleep with order 4 still pending (a wake that was refused). wakeup_kcompactd(2)
+    // raises nothing, then kcompactd_node_suitable() tests kcompactd_max_order 4: 897 - 15 > 90,
+    // but no free block of order 4 or more, so not SUCCESS; compaction_suitable(): 897 > 90 +
+    // compact_gap(4) = 122, fragmentation_index(4) = 1000 - (1000 + 897 * 1000 / 16) / 767 free
+    // blocks = 926 > 500: CONTINUE, so it wakes. Order 2 alone says SUCCESS (the free order-2 block).
+    const pending = { ...built, node: { ...built.node, kcompactd: { sleeping: true, maxOrder: 4 } } };
+    const woke = wakeupKcompactd(pending, ORDER, false, []);
+    expect(woke.woken).toBe(true);
+    expect(woke.state.node.kcompactd).toEqual({ sleeping: false, maxOrder: 4 });
+  });
+
   it("uses the high watermark under defrag_mode, the min one without", () => {
     // The small test zone (8-page pageblocks, watermarks 64/80/96): 11 free pageblocks (88 pages
     // in whole blocks) and 40 free order-2 blocks, 248 free pages in all.

@@ -55,7 +55,10 @@ export function wakeupKcompactd(
     node: { ...state.node, kcompactd: { ...kcompactd, maxOrder: Math.max(kcompactd.maxOrder, order) } },
   };
   if (!kcompactd.sleeping) return { state: next, woken: false };
-  if (!kcompactdNodeSuitable(state.zone, order, defragMode, events)) return { state: next, woken: false };
+  // kcompactd_node_suitable() asks about pgdat->kcompactd_max_order, just raised: an order an
+  // earlier refused wake left pending counts too.
+  const maxOrder = next.node.kcompactd.maxOrder;
+  if (!kcompactdNodeSuitable(state.zone, maxOrder, defragMode, events)) return { state: next, woken: false };
   emit(events, { name: "mm_compaction_wakeup_kcompactd", order, highest_zoneidx: 0 });
   return {
     state: { ...next, node: { ...next.node, kcompactd: { ...next.node.kcompactd, sleeping: false } } },
