@@ -2,7 +2,10 @@
  * kcompactd, mm/compaction.c: the per-node compaction thread. Woken for an order by kswapd or
  * (through wakeup_kswapd()) by allocations that may not reclaim, it compacts at SYNC_LIGHT;
  * when a pass fails it drains every CPU's pcp lists for the zone and defers, like sync direct
- * compaction. Proactive compaction (the 500 ms fragmentation-score timer) is not modelled.
+ * compaction. Not modelled: kcompactd()'s 500 ms timeout, which (with proactiveness above 0,
+ * the default) also runs kcompactd_do_work() for an order a refused wake left pending in
+ * kcompactd_max_order, and proactive compaction on the fragmentation score. Here a pending order
+ * waits for the next wake that kcompactd_node_suitable() accepts.
  */
 
 import { ALLOC_WMARK_HIGH, ALLOC_WMARK_MIN, type AllocFlags } from "./alloc-flags.js";

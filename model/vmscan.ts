@@ -11,6 +11,10 @@
  * read once. (Not modelled: the active list and the referenced flag; a workload that re-reads
  * hot data would keep it cached longer in the kernel.)
  *
+ * Not modelled: throttle_direct_reclaim(). A kernel task whose node has fewer free pages than half
+ * the min watermarks (allow_direct_reclaim()) wakes kswapd and waits for it before reclaiming;
+ * here every direct reclaim starts at once.
+ *
  * Direct reclaim walks do_try_to_free_pages()' priority ladder: passes at priority 12
  * (DEF_PRIORITY) down to 0, each scanning the inactive list's size >> priority pages in chunks of
  * SWAP_CLUSTER_MAX. The reclaim target is checked only between chunks (and not at all in the
