@@ -94,13 +94,6 @@ export interface CachedFile {
   readonly folios: SparseArray<number>;
   /** The file's readahead state (readahead.ts); absent until the first read. */
   readonly ra?: RaState;
-  /**
-   * PG_readahead, set by ra_alloc_folio() on the folio whose access starts the next readahead:
-   * by head index, the handle of the folio carrying it. The flag is the folio's own, so it counts
-   * only while that folio is the one cached there: one reclaimed or freed takes it along, and a
-   * new folio at the same index (filemap_create_folio(), a write) does not carry it.
-   */
-  readonly raMarks?: SparseArray<number>;
 }
 
 export interface PageCacheState {
@@ -366,8 +359,8 @@ export function truncate<S extends WithPageCache>(state: S, file: number, ctx: M
     if (alloc !== undefined) freed += 2 ** alloc.order;
     next = freeBlock(next, handle, ctx.cpu, ctx.events);
   }
-  // i_size 0 and no folio left (their PG_readahead marks go with them); the readahead state lives
-  // in struct file, not in the mapping, so the readers' file_ra_state (prev_pos too) survives.
+  // i_size 0 and no folio left; the readahead state lives in struct file, not in the mapping, so
+  // the readers' file_ra_state (prev_pos too) survives.
   const emptied =
     cached.ra === undefined ? undefined : { size: 0, folios: emptySparseArray<number>(FILE_PAGES), ra: cached.ra };
   next = { ...next, pagecache: { ...next.pagecache, files: sparseSet(next.pagecache.files, file, emptied) } };

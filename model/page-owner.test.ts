@@ -17,6 +17,7 @@ import {
   type PageUse,
   recordAllocation,
   setDirty,
+  setReadahead,
   splitAllocation,
 } from "./page-owner.js";
 
@@ -53,6 +54,18 @@ describe("splitAllocation()", () => {
       expect(handleAt(split.owners, piece.pfn)).toBe(piece.handle);
     }
     expect(split.owners.nextHandle).toBe(7);
+  });
+
+  it("copies PG_dirty to the tail pages but leaves PG_readahead on the head alone", () => {
+    // __split_folio_to_order() copies a fixed set of head flags to each tail (PG_dirty among
+    // them, PG_readahead not).
+    const marked = splitAllocation(setReadahead(before, 2, true), 2);
+    expect(marked.pieces.map((p) => [p.dirty, p.readahead ?? false])).toEqual([
+      [true, true],
+      [true, false],
+      [true, false],
+      [true, false],
+    ]);
   });
 
   it("puts the tail pages on the file LRU just newer than the head", () => {

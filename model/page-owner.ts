@@ -40,6 +40,11 @@ export interface Allocation {
   readonly handle: number;
   /** Page cache only: written but not yet written back, so reclaim cannot drop it. */
   readonly dirty?: boolean;
+  /**
+   * Page cache only: PG_readahead, set by ra_alloc_folio() on the folio whose access starts the
+   * next asynchronous readahead (readahead.ts). A folio flag, so it goes when the folio goes.
+   */
+  readonly readahead?: boolean;
   readonly pfn: number;
   readonly order: number;
   /** The gfp mask it was allocated with. */
@@ -155,13 +160,23 @@ export function recordAllocation(
   };
 }
 
-/** Marks page cache dirty (a write) or clean (writeback done). */
-export function setDirty(owners: PageOwners, handle: number, dirty: boolean): PageOwners {
+/** Sets or clears one of a page-cache folio's flags. */
+function setFolioFlag(owners: PageOwners, handle: number, flag: "dirty" | "readahead", value: boolean): PageOwners {
   const alloc = sparseGet(owners.byHandle, handle);
   if (alloc === undefined) throw new Error(`no allocation with handle ${handle}`);
-  if ((alloc.dirty ?? false) === dirty) return owners;
-  const byHandle = sparseSet(owners.byHandle, handle, { ...alloc, dirty });
+  if ((alloc[flag] ?? false) === value) return owners;
+  const byHandle = sparseSet(owners.byHandle, handle, { ...alloc, [flag]: value });
   return makeOwners(byHandle, owners.nrPages, owners.nextHandle, owners.lruNodes, owners.lru, owners.splitTails);
+}
+
+/** Marks page cache dirty (a write) or clean (writeback done). */
+export function setDirty(owners: PageOwners, handle: number, dirty: boolean): PageOwners {
+  return setFolioFlag(owners, handle, "dirty", dirty);
+}
+
+/** folio_set_readahead() / folio_test_clear_readahead() */
+export function setReadahead(owners: PageOwners, handle: number, readahead: boolean): PageOwners {
+  return setFolioFlag(owners, handle, "readahead", readahead);
 }
 
 /** The file LRU from oldest to newest, as reclaim scans it. */
@@ -215,7 +230,9 @@ export function moveAllocation(owners: PageOwners, handle: number, newPfn: numbe
  * mm/huge_memory.c split_folio(): the folio becomes 2^order order-0 folios in place. The head
  * page keeps the handle; each tail page gets a new one (handles handed out in pfn order), with
  * the head's gfp, use and dirty state. Page cache tails go on the file LRU next to the head, on
- * its newer side, as lru_add_split_folio() puts them. Returns the pieces, head first.
+ * its newer side, as lru_add_split_folio() puts them. PG_readahead stays on the head alone:
+ * __split_folio_to_order() copies a fixed set of flags to the tails (PG_dirty, PG_uptodate,
+ * PG_active...), and it is not among them. Returns the pieces, head first.
  */
 export function splitAllocation(owners: PageOwners, handle: number): { owners: PageOwners; pieces: Allocation[] } {
   const alloc = sparseGet(owners.byHandle, handle);
@@ -223,6 +240,7 @@ export function splitAllocation(owners: PageOwners, handle: number): { owners: P
   const pages = 1 << alloc.order;
   if (pages === 1) return { owners, pieces: [alloc] };
   const head: Allocation = { ...alloc, order: 0 };
+  const { readahead: _onTheHeadOnly, ...tailFields } = head;
   let byHandle = sparseSet(owners.byHandle, handle, head);
   let lruNodes = owners.lruNodes;
   let lru = owners.lru;
@@ -230,7 +248,7 @@ export function splitAllocation(owners: PageOwners, handle: number): { owners: P
   const pieces: Allocation[] = [head];
   const firstTail = owners.nextHandle;
   for (let offset = 1; offset < pages; offset++) {
-    const tail: Allocation = { ...head, pfn: alloc.pfn + offset, handle: firstTail + offset - 1 };
+    const tail: Allocation = { ...tailFields, pfn: alloc.pfn + offset, handle: firstTail + offset - 1 };
     byHandle = sparseSet(byHandle, tail.handle, tail);
     if (onLru) {
       const update = listInsertBefore(lruNodes, lru, handle, tail.handle, { prev: -1, next: -1 });

@@ -25,8 +25,6 @@
  */
 
 import {
-  type CachedFile,
-  FILE_PAGES,
   ffs,
   fileOf,
   findFolio,
@@ -40,7 +38,8 @@ import {
   XFS_MAPPING_GFP,
 } from "./filemap.js";
 import { allocateBlock, freeBlock, type MmContext } from "./memory.js";
-import { emptySparseArray, sparseForEach, sparseGet, sparseSet } from "./persistent/sparse-array.js";
+import { getAllocation, setReadahead } from "./page-owner.js";
+import { sparseForEach, sparseSet } from "./persistent/sparse-array.js";
 
 /** file_ra_state_init(): no window yet, prev_pos = -1. */
 const INITIAL_RA: RaState = { start: 0, size: 0, asyncSize: 0, order: 0, prevIndex: undefined };
@@ -103,32 +102,27 @@ function withRa<S extends WithPageCache>(state: S, file: number, ra: RaState): S
   return withFile(state, file, { ...fileOf(state.pagecache, file), ra });
 }
 
-/** folio_set_readahead() on the folio `handle` at `head`, or folio_test_clear_readahead() (undefined). */
-function withMark<S extends WithPageCache>(state: S, file: number, head: number, handle: number | undefined): S {
-  const cached = fileOf(state.pagecache, file);
-  const marks = cached.raMarks ?? emptySparseArray<number>(FILE_PAGES);
-  return withFile(state, file, { ...cached, raMarks: sparseSet(marks, head, handle) });
+/** folio_set_readahead() / folio_test_clear_readahead() on the folio `handle`. */
+function withMark<S extends WithPageCache>(state: S, handle: number, marked: boolean): S {
+  return { ...state, owners: setReadahead(state.owners, handle, marked) };
 }
 
-/** folio_test_readahead(): the mark at `head` was set on this very folio. */
-function isMarked(cached: CachedFile, folio: { readonly head: number; readonly handle: number }): boolean {
-  return cached.raMarks !== undefined && sparseGet(cached.raMarks, folio.head) === folio.handle;
+/** folio_test_readahead() */
+function isMarked(state: WithPageCache, handle: number): boolean {
+  return getAllocation(state.owners, handle)?.readahead === true;
 }
 
 /** The head indices of the cached folios of `file` that carry PG_readahead, in index order. */
 export function readaheadMarks(state: WithPageCache, file: number): number[] {
-  const cached = fileOf(state.pagecache, file);
   const heads: number[] = [];
-  if (cached.raMarks === undefined) return heads;
-  sparseForEach(cached.raMarks, (head, handle) => {
-    const folio = findFolio(state, cached, head, state.pagecache.config.maxOrder);
-    if (folio !== undefined && folio.head === head && folio.handle === handle) heads.push(head);
+  sparseForEach(fileOf(state.pagecache, file).folios, (head, handle) => {
+    if (isMarked(state, handle)) heads.push(head);
     return true;
   });
   return heads;
 }
 
-type AddResult<S> = { state: S; err: "ENOMEM" | "EEXIST" | undefined; handle?: number };
+type AddResult<S> = { state: S; err: undefined; handle: number } | { state: S; err: "ENOMEM" | "EEXIST" };
 
 /**
  * filemap_alloc_folio() + filemap_add_folio() at `index`: -ENOMEM if the allocation fails,
@@ -181,7 +175,7 @@ function doPageCacheRa<S extends WithPageCache>(
     next = added.state;
     if (added.err === "ENOMEM") break;
     if (added.err !== undefined) continue;
-    if (at === mark) next = withMark(next, file, at, added.handle);
+    if (at === mark) next = withMark(next, added.handle, true);
     read += minPages;
   }
   return { state: next, read };
@@ -214,7 +208,7 @@ function pageCacheRaOrder<S extends WithPageCache>(state: S, file: number, ra: R
       break;
     }
     // ra_alloc_folio(): the mark, rounded down to this folio's order, is this folio.
-    if (index === mark - (mark % (1 << order))) next = withMark(next, file, index, added.handle);
+    if (index === mark - (mark % (1 << order))) next = withMark(next, added.handle, true);
     read += 1 << order;
     index += 1 << order;
   }
@@ -256,17 +250,17 @@ function syncRa<S extends WithPageCache>(
   return pageCacheRaOrder(state, file, { ...ra, start: index, size, asyncSize: 1, order: 0 }, ctx);
 }
 
-/** mm/readahead.c page_cache_async_ra(): a read reached the folio at `head` carrying PG_readahead. */
+/** mm/readahead.c page_cache_async_ra(): a read reached `folio`, which carries PG_readahead. */
 function asyncRa<S extends WithPageCache>(
   state: S,
   file: number,
-  head: number,
-  order: number,
+  folio: { readonly head: number; readonly handle: number; readonly order: number },
   reqCount: number,
   ctx: MmContext,
 ): Read<S> {
   const config = state.pagecache.config;
-  let next = withMark(state, file, head, undefined);
+  const { head, order } = folio;
+  let next = withMark(state, folio.handle, false);
   if (config.raPages === 0) return { state: next, read: 0 };
   const ra = fileOf(next.pagecache, file).ra ?? INITIAL_RA;
   const max = raMaxPages(config, reqCount);
@@ -335,12 +329,12 @@ export function filemapRead<S extends WithPageCache>(
       // filemap_create_folio(): the mapping's own gfp, no __GFP_NORETRY.
       const created = addFolio(next, file, index, minOrder, XFS_MAPPING_GFP, ctx);
       next = created.state;
-      if (created.err !== undefined || created.handle === undefined) break;
+      if (created.err !== undefined) break;
       read += 1 << minOrder;
       folio = { head: index, handle: created.handle, order: minOrder };
     }
-    if (isMarked(fileOf(next.pagecache, file), folio)) {
-      const ra = asyncRa(next, file, folio.head, folio.order, end - folio.head, ctx);
+    if (isMarked(next, folio.handle)) {
+      const ra = asyncRa(next, file, folio, end - folio.head, ctx);
       next = ra.state;
       read += ra.read;
     }
