@@ -5,8 +5,9 @@
  *
  * Targets (from the issue): the model's time per op at 2^20 pages at most 3x its time at 2^12,
  * and the model within 10x of the reference at each size. Both are checked twice: with the
- * kernel's pcp sizes (table a; the work per op grows with the zone, see "moves/op") and with
- * the pcp pinned (table b; the same work per op at every size), and summed up on the last lines.
+ * kernel's pcp sizes (table a; pcp->high auto-tuned, the work per op varies with the zone, see
+ * "moves/op") and with the pcp pinned (table b; the same work per op at every size), and summed
+ * up on the last lines.
  */
 
 import type { SystemConfig } from "../model/system.js";
@@ -39,7 +40,11 @@ interface SizeResult {
   readonly sameEnd: boolean;
   readonly allocFailures: number;
   readonly pcpBatch: number;
-  readonly pcpHigh: number;
+  /** pcp->high_min and high_max (equal when pinned: auto-tuning off). */
+  readonly pcpHighMin: number;
+  readonly pcpHighMax: number;
+  /** The largest pcp->high of any CPU at the end of the model's run: where auto-tuning took it. */
+  readonly endHigh: number;
   /** Pages moved between the pcp lists and the buddy lists per op (either way), from the model's events. */
   readonly pageMoves: number;
 }
@@ -58,8 +63,9 @@ function best(values: number[]): number {
 }
 
 /**
- * Kernel defaults for everything not named: pcp batch/high from zone_batchsize()/zone_highsize(),
- * watermarks from min_free_kbytes, THP order = pageblock order. `pcp` pins batch and high instead.
+ * Kernel defaults for everything not named: pcp batch from zone_batchsize(), high_min and high_max
+ * from zone_highsize(), watermarks from min_free_kbytes, THP order = pageblock order. `pcp` pins
+ * batch and high instead (high_min == high_max: no auto-tuning).
  */
 function benchSize(log2: number, pcp?: { readonly pcpBatch: number; readonly pcpHigh: number }): SizeResult {
   const zone = { nrPages: 1 << log2, maxPageOrder: 10, pageblockOrder: 9, nrCpus: NR_CPUS };
@@ -97,6 +103,7 @@ function benchSize(log2: number, pcp?: { readonly pcpBatch: number; readonly pcp
     observed !== undefined &&
     observed.nrFreePages === modelEnd.system.zone.nrFreePages &&
     observed.pcpCounts.every((c, cpu) => c === modelEnd.system.zone.pcp[cpu]?.count) &&
+    observed.pcpHighs.every((h, cpu) => h === modelEnd.system.zone.pcp[cpu]?.high) &&
     referenceEnd?.allocFailures === modelEnd.allocFailures;
   return {
     log2,
@@ -107,7 +114,9 @@ function benchSize(log2: number, pcp?: { readonly pcpBatch: number; readonly pcp
     sameEnd,
     allocFailures: modelEnd.allocFailures,
     pcpBatch: modelEnd.system.zone.config.pcpBatch,
-    pcpHigh: modelEnd.system.zone.config.pcpHigh,
+    pcpHighMin: modelEnd.system.zone.config.pcpHighMin,
+    pcpHighMax: modelEnd.system.zone.config.pcpHighMax,
+    endHigh: Math.max(...modelEnd.system.zone.pcp.map((p) => p.high)),
     pageMoves,
   };
 }
@@ -120,7 +129,7 @@ function row(cells: readonly string[], widths: readonly number[]): string {
   return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
 }
 
-const WIDTHS = [7, 11, 9, 10, 13, 13, 11, 13, 11, 9];
+const WIDTHS = [7, 16, 9, 9, 10, 13, 13, 11, 13, 11, 9];
 
 function printHeader(): void {
   console.log(
@@ -129,6 +138,7 @@ function printHeader(): void {
         "pages",
         "batch/high",
         "prefill",
+        "high end",
         "moves/op",
         "model ns/op",
         "model ops/s",
@@ -147,8 +157,11 @@ function printRow(r: SizeResult): void {
     row(
       [
         `2^${r.log2}`,
-        `${r.pcpBatch}/${r.pcpHigh}`,
+        r.pcpHighMin === r.pcpHighMax
+          ? `${r.pcpBatch}/${r.pcpHighMin}`
+          : `${r.pcpBatch}/${r.pcpHighMin}..${r.pcpHighMax}`,
         fmt(r.prefillOps),
+        fmt(r.endHigh),
         fmt(r.pageMoves, 2),
         fmt(r.modelNs),
         fmt(1e9 / r.modelNs),
@@ -205,14 +218,18 @@ function main(): void {
     "trace: prefill to half the zone, then order-0..3 heavy alloc/free over 4 CPUs, some up to order 10, drains",
   );
   console.log(
-    "\n(a) kernel defaults at each size (pcp batch and high grow with the zone, and so does the work per op)",
+    "\n(a) kernel defaults at each size: pcp batch, high_min and high_max grow with the zone; pcp->high is auto-tuned\n" +
+      "    between them (6.7+; 'high end' is where the run left it); the work per op follows (moves/op)",
   );
   const kernel = verdict(table(SIZES_LOG2));
   printVerdict(kernel);
 
   // The same trace with the pcp sized as at 2^16 everywhere: what is left is the cost of size itself.
   const fixed = { pcpBatch: 15, pcpHigh: 160 };
-  console.log(`\n(b) control: pcp batch/high pinned at ${fixed.pcpBatch}/${fixed.pcpHigh} at every size`);
+  console.log(
+    `\n(b) control: pcp batch/high pinned at ${fixed.pcpBatch}/${fixed.pcpHigh} at every size (a hand-set high, as\n` +
+      "    vm.percpu_pagelist_high_fraction sets it, turns auto-tuning off)",
+  );
   const pinned = verdict(table(SIZES_LOG2, fixed));
   printVerdict(pinned);
 

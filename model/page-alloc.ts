@@ -37,6 +37,7 @@ import {
   getPfnblockMigratetype,
   openZoneDraft,
   pageblockNrPages,
+  wmarkPages,
   type ZoneConfigInput,
   type ZoneDraft,
   type ZoneState,
@@ -266,8 +267,18 @@ export function getPageFromFreelist(zone: ZoneState, request: FreelistRequest, e
   let wakeKswapdForBoost = false;
   for (;;) {
     const next = draft.zone;
+    // ZONE_BELOW_HIGH is detected here rather than on the hotter free path: the first allocation
+    // that finds the zone below its high watermark sets it, and pcp->high then shrinks (pcp.ts).
+    // Above the high watermark the zone is tried at once; the high watermark is never below the
+    // caller's, so the check below would pass too.
+    let aboveHigh = false;
+    if (!next.belowHigh) {
+      aboveHigh = zoneWatermarkFast(next, order, wmarkPages(next, "high"), allocFlags);
+      if (!aboveHigh) draftFields(draft).belowHigh = true;
+    }
     const mark = allocFlagsWmarkPages(next, allocFlags);
     const watermarkOk =
+      aboveHigh ||
       (allocFlags & ALLOC_NO_WATERMARKS) !== 0 ||
       zoneWatermarkFast(next, order, mark, allocFlags) ||
       ((allocFlags & ALLOC_WMARK_MASK) === ALLOC_WMARK_MIN && hasFault(next.config, "slowpath-skips-watermark"));

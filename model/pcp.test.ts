@@ -2,11 +2,11 @@
  * Per-CPU lists against mm/page_alloc.c (~6.18, research/buddy.md §4, §2b, §5):
  * pcp_allowed_order(), order_to_pindex(), nr_pcp_alloc(), rmqueue_bulk(), __rmqueue_pcplist(),
  * free_frozen_page_commit(), nr_pcp_free(), free_pcppages_bulk(), drain_pages_zone() and
- * __drain_all_pages().
+ * __drain_all_pages(); pcp->high auto-tuning (nr_pcp_alloc(), nr_pcp_high(), decay_pcp_high()
+ * and ZONE_BELOW_HIGH) against the 6.19-era text.
  *
- * The model keeps pcp->high fixed at the configured value (as the kernel does when
- * vm.percpu_pagelist_high_fraction makes high_min == high_max), so nr_pcp_high() is that value
- * while ZONE_RECLAIM_ACTIVE and ZONE_BELOW_HIGH are clear.
+ * SMALL_TEST_ZONE sets pcp->high by hand (16), which, as vm.percpu_pagelist_high_fraction does,
+ * makes high_min == high_max: pcp->high then stays 16. The auto-tuning tests give it a high_max.
  */
 
 import { describe, expect, it } from "vitest";
@@ -20,11 +20,13 @@ import {
   freeToPcp,
   nrPcpAlloc,
   nrPcpFree,
+  nrPcpHigh,
   rmqueueBulk,
   rmqueuePcplist,
+  vmstatUpdate,
 } from "./pcp.js";
 import { NR_LOWORDER_PCP_LISTS, orderToPindex, pcpAllowedOrder, pindexToOrder } from "./pcp-index.js";
-import { H, M, NO_MOVABLE_PAGES, SMALL_TEST_ZONE, U } from "./test-support/small-zone.js";
+import { H, M, NO_MOVABLE_PAGES, SMALL_TEST_ZONE, U, withFree } from "./test-support/small-zone.js";
 import { nonEmptyFreeLists as lists, pcpListPfns as pcpIds } from "./test-support/zone-lists.js";
 import { emptyZone, type PerCpuPages, setPageblockMigratetype, type ZoneState } from "./zone.js";
 import { buildZoneConfig } from "./zone-config.js";
@@ -85,7 +87,7 @@ describe("pcp_allowed_order() and order_to_pindex()", () => {
 });
 
 describe("nr_pcp_alloc()", () => {
-  const fresh = { count: 0, allocFactor: 0 };
+  const fresh = { count: 0, allocFactor: 0, high: 0 };
 
   it("is batch >> order but at least 2 blocks", () => {
     const zone = emptyZone(SMALL_TEST_ZONE); // batch 4, high 16
@@ -96,10 +98,16 @@ describe("nr_pcp_alloc()", () => {
   });
 
   it("is 1 for a batch of 1 (whose alloc_factor still grows) and when high < batch (pcp disabled / boot pageset)", () => {
-    expect(nrPcpAlloc(emptyZone({ ...SMALL_TEST_ZONE, pcpBatch: 1 }), fresh, 0)).toEqual({ batch: 1, allocFactor: 1 });
+    // A hand-set high (high_min == high_max): pcp->high, 0 at first, is clamped to it.
+    expect(nrPcpAlloc(emptyZone({ ...SMALL_TEST_ZONE, pcpBatch: 1 }), fresh, 0)).toEqual({
+      batch: 1,
+      allocFactor: 1,
+      high: 16,
+    });
     expect(nrPcpAlloc(emptyZone({ ...SMALL_TEST_ZONE, pcpBatch: 4, pcpHigh: 3 }), fresh, 0)).toEqual({
       batch: 1,
       allocFactor: 0,
+      high: 3,
     });
   });
 
@@ -107,23 +115,35 @@ describe("nr_pcp_alloc()", () => {
     // batch 63, high 321 (zone_highsize() of a 2^18-page zone on 4 CPUs), empty pcp:
     // max_nr_alloc = max(high - count - batch, batch) = max(321 - 0 - 63, 63) = 258.
     const zone = emptyZone({ ...SMALL_TEST_ZONE, pcpBatch: 63, pcpHigh: 321 });
-    const steps = [0, 1, 2, 3].map((allocFactor) => nrPcpAlloc(zone, { count: 0, allocFactor }, 0));
+    const steps = [0, 1, 2, 3].map((allocFactor) => nrPcpAlloc(zone, { count: 0, allocFactor, high: 321 }, 0));
     expect(steps).toEqual([
-      { batch: 63, allocFactor: 1 }, // 63 <= 258: alloc_factor++
-      { batch: 126, allocFactor: 2 }, // 63 << 1 = 126 <= 258
-      { batch: 252, allocFactor: 3 }, // 63 << 2 = 252 <= 258
-      { batch: 258, allocFactor: 3 }, // 63 << 3 = 504 > 258: min(504, 258), no increment
+      { batch: 63, allocFactor: 1, high: 321 }, // 63 <= 258: alloc_factor++
+      { batch: 126, allocFactor: 2, high: 321 }, // 63 << 1 = 126 <= 258
+      { batch: 252, allocFactor: 3, high: 321 }, // 63 << 2 = 252 <= 258
+      { batch: 258, allocFactor: 3, high: 321 }, // 63 << 3 = 504 > 258: min(504, 258), no increment
     ]);
     // Pages already on the pcp (other lists) count against high: max(321 - 200 - 63, 63) = 63.
-    expect(nrPcpAlloc(zone, { count: 200, allocFactor: 2 }, 0)).toEqual({ batch: 63, allocFactor: 2 });
+    expect(nrPcpAlloc(zone, { count: 200, allocFactor: 2, high: 321 }, 0)).toEqual({
+      batch: 63,
+      allocFactor: 2,
+      high: 321,
+    });
   });
 
   it("stops raising alloc_factor at CONFIG_PCP_BATCH_SCALE_MAX, and leaves it alone for order > 0", () => {
     const roomy = emptyZone({ ...SMALL_TEST_ZONE, pcpBatch: 4, pcpHigh: 10_000 });
     // 4 << 5 = 128 <= 9992, but alloc_factor is already CONFIG_PCP_BATCH_SCALE_MAX (5).
-    expect(nrPcpAlloc(roomy, { count: 0, allocFactor: 5 }, 0)).toEqual({ batch: 128, allocFactor: 5 });
+    expect(nrPcpAlloc(roomy, { count: 0, allocFactor: 5, high: 0 }, 0)).toEqual({
+      batch: 128,
+      allocFactor: 5,
+      high: 10_000,
+    });
     // Order 2: base batch 4 >> 2 = 1 -> 2 blocks, whatever alloc_factor is.
-    expect(nrPcpAlloc(roomy, { count: 0, allocFactor: 3 }, 2)).toEqual({ batch: 2, allocFactor: 3 });
+    expect(nrPcpAlloc(roomy, { count: 0, allocFactor: 3, high: 0 }, 2)).toEqual({
+      batch: 2,
+      allocFactor: 3,
+      high: 10_000,
+    });
   });
 });
 
@@ -215,12 +235,12 @@ describe("nr_pcp_free()", () => {
   it("clamps free_count to [batch, high - batch] with the kernel's __clamp(), also when high < 2 * batch", () => {
     const zone = emptyZone({ ...SMALL_TEST_ZONE, pcpBatch: 4, pcpHigh: 16 }); // [4, 12]
     const pcp = (freeCount: number) => ({ ...pcpOf(zone), freeCount });
-    expect([0, 4, 7, 12, 40].map((f) => nrPcpFree(zone, pcp(f)))).toEqual([4, 4, 7, 12, 12]);
+    expect([0, 4, 7, 12, 40].map((f) => nrPcpFree(zone, pcp(f), 16, false))).toEqual([4, 4, 7, 12, 12]);
     // high 6: lo = batch = 4 > hi = high - batch = 2. __clamp(): val >= hi ? hi : (val <= lo ? lo : val).
     const tight = emptyZone({ ...SMALL_TEST_ZONE, pcpBatch: 4, pcpHigh: 6 });
     const tightPcp = (freeCount: number) => ({ ...pcpOf(tight), freeCount });
-    expect(nrPcpFree(tight, tightPcp(1))).toBe(4); // 1 < 2, 1 <= 4: lo
-    expect(nrPcpFree(tight, tightPcp(3))).toBe(2); // 3 >= 2: hi
+    expect(nrPcpFree(tight, tightPcp(1), 6, false)).toBe(4); // 1 < 2, 1 <= 4: lo
+    expect(nrPcpFree(tight, tightPcp(3), 6, false)).toBe(2); // 3 >= 2: hi
   });
 });
 
@@ -411,5 +431,109 @@ describe("draining: drain_pages_zone() and __drain_all_pages()", () => {
     const waited = drainAllPages(zone, { caller: "cma", mutexBusy: true, zoneSpecific: true }, []);
     expect(pcpOf(waited).count).toBe(0);
     expect(waited.nrFreePages).toBe(3);
+  });
+});
+
+describe("pcp->high auto-tuning (high_min 16, high_max 64, batch 4)", () => {
+  const TUNED = { ...SMALL_TEST_ZONE, pcpHighMax: 64 };
+  const below = (zone: ZoneState): ZoneState => ({ ...zone, belowHigh: true });
+
+  it("nr_pcp_alloc(): a refill raises pcp->high by its batch, up to high_max, unless the zone is below high", () => {
+    const zone = emptyZone(TUNED);
+    // high = clamp(0, 16, 64) = 16, + batch 4 = 20; max_nr_alloc = max(20 - 0 - 4, 4) = 16 >= 4.
+    expect(nrPcpAlloc(zone, { count: 0, allocFactor: 0, high: 0 }, 0)).toEqual({ batch: 4, allocFactor: 1, high: 20 });
+    // alloc_factor 3: batch 32, high min(40 + 32, 64) = 64; max_nr_alloc = 64 - 10 - 4 = 50 >= 32.
+    expect(nrPcpAlloc(zone, { count: 10, allocFactor: 3, high: 40 }, 0)).toEqual({
+      batch: 32,
+      allocFactor: 4,
+      high: 64,
+    });
+    // Order 1 grows high by the base batch: 40 + 4 = 44; the refill is 4 >> 1 = 2 blocks.
+    expect(nrPcpAlloc(zone, { count: 0, allocFactor: 3, high: 40 }, 1)).toEqual({ batch: 2, allocFactor: 3, high: 44 });
+    // ZONE_BELOW_HIGH: no growth. high 16, max_nr_alloc = max(16 - 0 - 4, 4) = 12.
+    expect(nrPcpAlloc(below(zone), { count: 0, allocFactor: 0, high: 0 }, 0)).toEqual({
+      batch: 4,
+      allocFactor: 1,
+      high: 16,
+    });
+  });
+
+  it("nr_pcp_high(): room for the run of frees once full; below the high watermark, shrink and spill at once", () => {
+    const zone = emptyZone(TUNED);
+    // Not full: the threshold is pcp->high, unchanged.
+    expect(nrPcpHigh(zone, { count: 10, freeCount: 30, high: 20 }, false)).toEqual({ threshold: 20, high: 20 });
+    // Full (count 20 >= high 20), need_high = free_count 30 + batch 4 = 34 > 20: high 34 for next
+    // time, but this free still spills against 20.
+    expect(nrPcpHigh(zone, { count: 20, freeCount: 30, high: 20 }, false)).toEqual({ threshold: 20, high: 34 });
+    // need_high above high_max is clamped: 70 + 4 -> 64.
+    expect(nrPcpHigh(zone, { count: 40, freeCount: 70, high: 40 }, false)).toEqual({ threshold: 40, high: 64 });
+    // ZONE_BELOW_HIGH: high = max(40 - max(2, 4), 16) = 36; threshold max(count 30, 16) = 30.
+    expect(nrPcpHigh(below(zone), { count: 30, freeCount: 2, high: 40 }, false)).toEqual({ threshold: 30, high: 36 });
+    // ... never below high_min.
+    expect(nrPcpHigh(below(zone), { count: 3, freeCount: 50, high: 40 }, false)).toEqual({ threshold: 16, high: 16 });
+    // free_high: high = max(64 - (4 << 5), 16) = 16, threshold 0 (spill).
+    expect(nrPcpHigh(zone, { count: 30, freeCount: 30, high: 64 }, true)).toEqual({ threshold: 0, high: 16 });
+    // ZONE_RECLAIM_ACTIVE: high = max(40 - 10, 16) = 30; threshold min(4 << 2, 30) = 16.
+    const reclaiming = { ...zone, reclaimActive: true };
+    expect(nrPcpHigh(reclaiming, { count: 30, freeCount: 10, high: 40 }, false)).toEqual({ threshold: 16, high: 30 });
+    // A hand-set high: below-high changes nothing.
+    const fixed = below(emptyZone(SMALL_TEST_ZONE));
+    expect(nrPcpHigh(fixed, { count: 30, freeCount: 2, high: 16 }, false)).toEqual({ threshold: 16, high: 16 });
+  });
+
+  it("a spill that leaves the zone above its high watermark clears ZONE_BELOW_HIGH; one that does not keeps it", () => {
+    // Watermarks 64/80/96. Below high, every free past high_min spills: nr_pcp_high() lowers
+    // pcp->high to high_min (16) and returns max(count, 16), so the 16th free of pfns 0..15 spills
+    // clamp(free_count 16, 4, 16 - 4) = 12 pages, as with a hand-set high of 16.
+    const emptyBelow = below(emptyZone(TUNED));
+    const events: EventSink = [];
+    const starved = freeAll(emptyBelow, range(0, 16), 0, 0, events);
+    expect(drained(events)).toEqual(range(0, 12));
+    expect(pcpOf(starved).high).toBe(16);
+    // 12 free pages, not above 96: still below high.
+    expect([starved.nrFreePages, starved.belowHigh]).toEqual([12, true]);
+    // With two free order-6 blocks (128 pages) elsewhere the same spill ends at 140 > 96: cleared.
+    const roomy = below(withFree(withFree(emptyZone(TUNED), 512, 6, M), 576, 6, M));
+    const cleared = freeAll(roomy, range(0, 16));
+    expect([cleared.nrFreePages, cleared.belowHigh]).toEqual([140, false]);
+    // Only a spill clears it: 15 frees spill nothing, and the flag stays however much is free.
+    expect(freeAll(roomy, range(0, 15)).belowHigh).toBe(true);
+  });
+
+  it("decay_pcp_high(): high down an eighth towards high_min, the excess spilled a batch per zone lock", () => {
+    // pcp 0 with 60 pages and high 64 (refilled from the booted zone, then high set by hand).
+    let zone = bootZone(TUNED);
+    for (let i = 0; i < 60; i++) zone = rmqueueBulk(zone, 0, 1, M, 0, 0, NONE, []).zone;
+    zone = withPcp(zone, 0, { high: 64 });
+    expect(pcpOf(zone).count).toBe(60);
+    const events: EventSink = [];
+    // high = max(60 - (4 << 5), 64 - 8, 16) = 56; to_drain = 60 - 56 = 4: one batch, one zone lock.
+    let decayed = vmstatUpdate(zone, events);
+    expect([pcpOf(decayed).high, pcpOf(decayed).count]).toEqual([56, 56]);
+    expect(zoneLocks(events)).toBe(1);
+    expect(drained(events)).toHaveLength(4);
+    // Next ticks: 56 -> 49 (7 pages in 4 + 3), then 49 -> 43 (6 pages in 4 + 2).
+    const e2: EventSink = [];
+    decayed = vmstatUpdate(decayed, e2);
+    expect([pcpOf(decayed).high, pcpOf(decayed).count, zoneLocks(e2)]).toEqual([49, 49, 2]);
+    decayed = vmstatUpdate(decayed, []);
+    expect([pcpOf(decayed).high, pcpOf(decayed).count]).toEqual([43, 43]);
+    // CPU 1 never refilled: high 0, count 0, nothing happens there.
+    expect(decayed.pcp[1]).toBe(zone.pcp[1]);
+    // Far above the count, the decrement is capped by count - (batch << 5) only when that is larger:
+    // high 64, count 0 -> max(0 - 128, 56, 16) = 56, nothing to spill.
+    const empty = withPcp(bootZone(TUNED), 0, { high: 64 });
+    expect(pcpOf(vmstatUpdate(empty, [])).high).toBe(56);
+    // A pcp far above its high (high lowered below the high watermark, count left behind): the
+    // cut is capped so that at most batch << 5 = 128 pages go. high_max 1000, 300 pages, high 100:
+    // high = max(300 - 128, 100 - 12, 16) = 172, and 128 pages leave in 32 batches of 4.
+    let full = bootZone({ ...SMALL_TEST_ZONE, pcpHighMax: 1000 });
+    for (let i = 0; i < 300; i++) full = rmqueueBulk(full, 0, 1, M, 0, 0, NONE, []).zone;
+    const capped: EventSink = [];
+    const afterCap = vmstatUpdate(withPcp(full, 0, { high: 100 }), capped);
+    expect([pcpOf(afterCap).high, pcpOf(afterCap).count, zoneLocks(capped)]).toEqual([172, 172, 32]);
+    // At high_min nothing changes at all: the same zone comes back.
+    const settled = withPcp(bootZone(TUNED), 0, { high: 16 });
+    expect(vmstatUpdate(settled, [])).toBe(settled);
   });
 });

@@ -23,13 +23,16 @@ import {
   dequeEditPushBack,
   dequeEditPushFront,
 } from "./persistent/chunked-deque.js";
+import { zoneWatermarkOk } from "./watermark.js";
 import {
   closeZoneDraft,
+  draftFields,
   draftPcp,
   draftPcpList,
   getPfnblockMigratetype,
   openZoneDraft,
   type PerCpuPages,
+  wmarkPages,
   type ZoneDraft,
   type ZoneState,
 } from "./zone.js";
@@ -75,10 +78,16 @@ function takeFromPcpList(draft: ZoneDraft, cpu: number, pindex: number, end: "he
   return pfn;
 }
 
-/** What nr_pcp_alloc() decides: the refill, in blocks of the order, and pcp->alloc_factor after it. */
+/** What nr_pcp_alloc() decides: the refill, in blocks of the order, and pcp->alloc_factor and pcp->high after it. */
 export interface PcpAllocBatch {
   readonly batch: number;
   readonly allocFactor: number;
+  readonly high: number;
+}
+
+/** clamp(pcp->high, high_min, high_max): where nr_pcp_alloc() and nr_pcp_high() start. */
+function clampedHigh(zone: ZoneState, pcp: Pick<PerCpuPages, "high">): number {
+  return kernelClamp(pcp.high, zone.config.pcpHighMin, zone.config.pcpHighMax);
 }
 
 /**
@@ -86,45 +95,88 @@ export interface PcpAllocBatch {
  * pages, at most what fits below pcp->high with a batch to spare, and raises alloc_factor for the
  * next one while the doubled batch still fits: a CPU that keeps allocating without freeing takes
  * the zone lock less and less often. The batch is then scaled down by order so a refill moves
- * about the same number of pages whatever the order. (pcp->high is fixed, so the high_min !=
- * high_max growth step never runs.)
+ * about the same number of pages whatever the order.
+ *
+ * Auto-tuning (high_min != high_max): unless the zone is below its high watermark, each refill
+ * first raises pcp->high by the batch, up to high_max ("if we had larger pcp->high, we could
+ * avoid to allocate from zone").
  */
 export function nrPcpAlloc(
   zone: ZoneState,
-  pcp: Pick<PerCpuPages, "count" | "allocFactor">,
+  pcp: Pick<PerCpuPages, "count" | "allocFactor" | "high">,
   order: number,
 ): PcpAllocBatch {
-  const { pcpBatch: baseBatch, pcpHigh: high } = zone.config;
+  const { pcpBatch: baseBatch, pcpHighMin: highMin, pcpHighMax: highMax } = zone.config;
   let allocFactor = pcp.allocFactor;
+  let high = clampedHigh(zone, pcp);
   // PCP disabled or boot pageset.
-  if (high < baseBatch) return { batch: 1, allocFactor };
+  if (high < baseBatch) return { batch: 1, allocFactor, high };
   let batch = order !== 0 ? baseBatch : baseBatch << allocFactor;
+  if (highMin !== highMax && !zone.belowHigh) high = Math.min(high + batch, highMax);
   if (order === 0) {
     const maxNrAlloc = Math.max(high - pcp.count - baseBatch, baseBatch);
     if (batch <= maxNrAlloc && allocFactor < PCP_BATCH_SCALE_MAX) allocFactor++;
     batch = Math.min(batch, maxNrAlloc);
   }
   if (batch > 1) batch = Math.max(batch >> order, 2);
-  return { batch, allocFactor };
+  return { batch, allocFactor, high };
+}
+
+/** What nr_pcp_high() decides: the spill threshold for this free, and pcp->high after it. */
+export interface PcpHighThreshold {
+  readonly threshold: number;
+  readonly high: number;
 }
 
 /**
- * mm/page_alloc.c nr_pcp_high() when not freeing high-order pages in bulk, with high_min ==
- * high_max (the model's fixed pcp->high): that high, or while kswapd reclaims
- * (ZONE_RECLAIM_ACTIVE) at most batch * 4, so reclaimed pages reach the buddy lists sooner.
+ * mm/page_alloc.c nr_pcp_high(): how many pages this free may leave on the pcp, tuning pcp->high
+ * on the way.
+ * - A bulk free of high-order pages (free_high) spills at once (up to batch <<
+ *   CONFIG_PCP_BATCH_SCALE_MAX pages, nr_pcp_free()) and lowers pcp->high by as many.
+ * - While kswapd reclaims (ZONE_RECLAIM_ACTIVE): at most batch * 4, so reclaimed pages reach the
+ *   buddy lists sooner, and pcp->high drops by the run of frees.
+ * - Below the high watermark (ZONE_BELOW_HIGH), pcp->high drops by the run of frees, and the
+ *   threshold is what the list holds now: each free spills.
+ * - Otherwise, a pcp that reached its high is given room for the run of frees plus a batch.
+ * With high_min == high_max (a hand-set pcp->high) only the first two apply, and change nothing.
  */
-export function nrPcpHigh(zone: ZoneState): number {
-  const { pcpBatch: batch, pcpHigh: high } = zone.config;
-  return zone.reclaimActive ? Math.min(batch << 2, high) : high;
+export function nrPcpHigh(
+  zone: ZoneState,
+  pcp: Pick<PerCpuPages, "count" | "freeCount" | "high">,
+  freeHigh: boolean,
+): PcpHighThreshold {
+  const { pcpBatch: batch, pcpHighMin: highMin, pcpHighMax: highMax } = zone.config;
+  const high = clampedHigh(zone, pcp);
+  if (high === 0) return { threshold: 0, high };
+  if (freeHigh) return { threshold: 0, high: Math.max(high - (batch << PCP_BATCH_SCALE_MAX), highMin) };
+  if (zone.reclaimActive) {
+    const lowered = Math.max(high - Math.max(pcp.freeCount, batch), highMin);
+    return { threshold: Math.min(batch << 2, lowered), high: lowered };
+  }
+  if (highMin === highMax) return { threshold: high, high };
+  if (zone.belowHigh) {
+    const lowered = Math.max(high - Math.max(pcp.freeCount, batch), highMin);
+    return { threshold: Math.max(pcp.count, highMin), high: lowered };
+  }
+  // pcp->high should be large enough to hold a batch of freed pages.
+  const needHigh = pcp.freeCount + batch;
+  if (pcp.count >= high && high < needHigh) return { threshold: high, high: kernelClamp(needHigh, highMin, highMax) };
+  return { threshold: high, high };
 }
 
 /**
- * mm/page_alloc.c nr_pcp_free(): how many pages one free_pcppages_bulk() returns. Consecutive
- * frees (free_count) raise it from batch towards high - batch to take the zone lock less often.
+ * mm/page_alloc.c nr_pcp_free(): how many pages one free returns to the buddy lists, given the
+ * threshold nr_pcp_high() chose. Consecutive frees (free_count) raise it from batch towards
+ * high - batch to take the zone lock less often; a bulk free of high-order pages takes all it may.
  */
-export function nrPcpFree(zone: ZoneState, pcp: PerCpuPages): number {
+export function nrPcpFree(
+  zone: ZoneState,
+  pcp: Pick<PerCpuPages, "count" | "freeCount">,
+  high: number,
+  freeHigh: boolean,
+): number {
   const batch = zone.config.pcpBatch;
-  const high = nrPcpHigh(zone);
+  if (freeHigh) return Math.min(pcp.count, batch << PCP_BATCH_SCALE_MAX);
   if (high < batch) return 1;
   // clamp_t(free_count, batch, high - batch): leave at least a batch on the list.
   return kernelClamp(pcp.freeCount, batch, high - batch);
@@ -201,6 +253,7 @@ export function rmqueuePcplistDraft(
   if (pcp.lists[pindex]?.length === 0) {
     const refill = nrPcpAlloc(draft.zone, pcp, order);
     pcp.allocFactor = refill.allocFactor;
+    pcp.high = refill.high;
     rmqueueBulkDraft(draft, order, refill.batch, mt, allocFlags, cpu, probe, events);
   }
   return takeFromPcpList(draft, cpu, pindex, "head");
@@ -291,7 +344,7 @@ export function freeToPcpDraft(
   // A free ends a run of refills: halve alloc_factor (the next order-0 refill is smaller).
   pcp.allocFactor >>= 1;
   const count = pcp.count;
-  const { pcpBatch: batch, pcpHigh: highMin } = draft.zone.config;
+  const { pcpBatch: batch, pcpHighMin: highMin } = draft.zone.config;
   // High-order pages other than THPs on the pcp fragment memory: when a CPU keeps freeing them
   // without allocating, flush the list instead of keeping up to pcp->high (free_high).
   let freeHigh = false;
@@ -308,9 +361,10 @@ export function freeToPcpDraft(
   }
   if (pcp.freeCount < batch << PCP_BATCH_SCALE_MAX) pcp.freeCount += 1 << order;
   pcp.prevFreeHighOrder = prevFreeHighOrder;
-  // nr_pcp_high() is 0 while freeing high-order pages in bulk.
-  if (count < (freeHigh ? 0 : nrPcpHigh(draft.zone))) return;
-  let toFree = freeHigh ? Math.min(count, batch << PCP_BATCH_SCALE_MAX) : nrPcpFree(draft.zone, pcp);
+  const { threshold, high } = nrPcpHigh(draft.zone, pcp, freeHigh);
+  pcp.high = high;
+  if (count < threshold) return;
+  let toFree = nrPcpFree(draft.zone, pcp, threshold, freeHigh);
   // Freed in batch-sized chunks, each starting again at the list just freed to (6.19 kernels drop
   // and retake the pcp lock between chunks; with order > 0 each chunk may overshoot).
   while (toFree > 0 && pcp.count > 0) {
@@ -318,6 +372,11 @@ export function freeToPcpDraft(
     freePcppagesBulkDraft(draft, chunk, cpu, pindex, events, capc);
     toFree -= chunk;
   }
+  // A spill that leaves the zone above its high watermark ends ZONE_BELOW_HIGH: pcp->high may
+  // grow again. (The kernel also resets a hopeless kswapd here, but only when another memory
+  // node could have taken the allocations; the model has one node.)
+  const zone = draft.zone;
+  if (zone.belowHigh && zoneWatermarkOk(zone, 0, wmarkPages(zone, "high"), 0)) draftFields(draft).belowHigh = false;
 }
 
 /**
@@ -358,6 +417,42 @@ export function drainPagesZone(
   const draft = openZoneDraft(zone);
   const drained = drainPagesZoneDraft(draft, cpu, events, capc);
   return { zone: closeZoneDraft(draft), drained };
+}
+
+/**
+ * decay_pcp_high() on a draft: lower pcp->high by an eighth towards high_min (by at most as much
+ * as leaves batch << CONFIG_PCP_BATCH_SCALE_MAX pages above it), then spill what is above it, a
+ * batch per zone lock. Returns whether there is more to do next time. Like the kernel, this does
+ * not clamp pcp->high first: a pcp that never refilled nor spilled still has 0 and nothing.
+ */
+export function decayPcpHighDraft(draft: ZoneDraft, cpu: number, events: EventSink): boolean {
+  const { pcpBatch: batch, pcpHighMin: highMin } = draft.zone.config;
+  const pcp = pcpOf(draft.zone, cpu);
+  let todo = false;
+  let high = pcp.high;
+  if (high > highMin) {
+    high = Math.max(pcp.count - (batch << PCP_BATCH_SCALE_MAX), high - (high >> 3), highMin);
+    pcpForWrite(draft, cpu).high = high;
+    if (high > highMin) todo = true;
+  }
+  for (let toDrain = pcp.count - high; toDrain > 0; toDrain -= batch) {
+    freePcppagesBulkDraft(draft, Math.min(toDrain, batch), cpu, 0, events);
+    todo = true;
+  }
+  return todo;
+}
+
+/**
+ * mm/vmstat.c vmstat_update() on every CPU: refresh_cpu_vm_stats(true), whose part that changes
+ * the zone is decay_pcp_high() (mm/page_alloc.c) of the CPU's pcp. The kernel runs it once per
+ * vm.stat_interval (1 s) on each CPU with work to do; the model runs it once per tick, so a tick
+ * stands for at least that long. (A CPU whose worker went idle, with pcp->high at high_min and
+ * nothing to spill, would not run it: there it would do nothing anyway.)
+ */
+export function vmstatUpdate(zone: ZoneState, events: EventSink): ZoneState {
+  const draft = openZoneDraft(zone);
+  for (let cpu = 0; cpu < zone.config.nrCpus; cpu++) decayPcpHighDraft(draft, cpu, events);
+  return closeZoneDraft(draft);
 }
 
 export interface DrainAllPagesOptions {

@@ -43,7 +43,7 @@ import {
   recordAllocation,
   releaseAllocation,
 } from "./page-owner.js";
-import { drainAllPages, drainPagesZone } from "./pcp.js";
+import { drainAllPages, drainPagesZone, vmstatUpdate } from "./pcp.js";
 import { baseline } from "./policies/baseline.js";
 import type { Policy } from "./policies/policy.js";
 import { filemapRead } from "./readahead.js";
@@ -101,7 +101,7 @@ export type Op =
   | { readonly kind: "free"; readonly handle: number; readonly cpu: number }
   /** drain_local_pages() on one CPU, or drain_all_pages(NULL). */
   | { readonly kind: "drain"; readonly cpu: number | "all" }
-  /** Time passes: the flusher writes dirty page cache back, then kswapd and kcompactd run once if awake. */
+  /** Time passes: the flusher writes dirty page cache back, kswapd and kcompactd run once if awake, then each CPU's vmstat worker (decay_pcp_high()). */
   | { readonly kind: "tick" }
   /** fork() of a live process; the child's pid is the next unused one. */
   | { readonly kind: "fork"; readonly parent: number; readonly cpu: number }
@@ -301,6 +301,7 @@ function stepTick(system: System, events: EventSink): { system: System; outcome:
   let state = kswapdRun(written.state, system.kernel.defragMode, events);
   const kcompactdRan = !state.node.kcompactd.sleeping;
   if (kcompactdRan) state = kcompactdDoWork(state, system.kernel.defragMode, events);
+  state = { zone: vmstatUpdate(state.zone, events), owners: state.owners, node: state.node };
   return {
     system: withBackground(written.state, state),
     outcome: { kind: "ticked", kswapdRan, kcompactdRan, cleaned: written.cleaned },

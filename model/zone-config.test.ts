@@ -142,26 +142,32 @@ describe("buildZoneConfig() defaults", () => {
   it("puts the kernel formulas together for 2^12, 2^16 and 2^20 pages (4 CPUs)", () => {
     const at = (nrPages: number) => {
       const c = buildZoneConfig({ nrPages });
-      return { wm: c.watermarks, batch: c.pcpBatch, high: c.pcpHigh, pb: c.pageblockOrder, max: c.maxPageOrder };
+      return {
+        wm: c.watermarks,
+        batch: c.pcpBatch,
+        high: [c.pcpHighMin, c.pcpHighMax],
+        pb: c.pageblockOrder,
+        max: c.maxPageOrder,
+      };
     };
     expect(at(1 << 12)).toEqual({
       wm: { min: 128, low: 160, high: 192, promo: 224 },
       batch: 1,
-      high: 40,
+      high: [40, 128], // high_max: 4096 / 8 / 4 = 128 > 4
       pb: 9,
       max: 10,
     });
     expect(at(1 << 16)).toEqual({
       wm: { min: 512, low: 640, high: 768, promo: 896 },
       batch: 15,
-      high: 160,
+      high: [160, 2048], // 65536 / 8 / 4 = 2048 > 60
       pb: 9,
       max: 10,
     });
     expect(at(1 << 20)).toEqual({
       wm: { min: 2048, low: 3096, high: 4144, promo: 5192 },
       batch: 63,
-      high: 774,
+      high: [774, 32768], // 2^20 / 8 / 4 = 32768 > 252
       pb: 9,
       max: 10,
     });
@@ -176,7 +182,10 @@ describe("buildZoneConfig() defaults", () => {
   it("respects explicit overrides", () => {
     const c = buildZoneConfig({ nrPages: 1 << 12, minFreeKbytes: 1024, pcpBatch: 7, pcpHigh: 99, nrCpus: 1 });
     expect(c.watermarks.min).toBe(256);
-    expect([c.pcpBatch, c.pcpHigh, c.nrCpus]).toEqual([7, 99, 1]);
+    // A hand-set high turns auto-tuning off (vm.percpu_pagelist_high_fraction): high_max = high_min.
+    expect([c.pcpBatch, c.pcpHighMin, c.pcpHighMax, c.nrCpus]).toEqual([7, 99, 99, 1]);
+    const tuned = buildZoneConfig({ nrPages: 1 << 12, pcpBatch: 7, pcpHigh: 99, pcpHighMax: 300 });
+    expect([tuned.pcpHighMin, tuned.pcpHighMax]).toEqual([99, 300]);
     expect(buildZoneConfig({ thpOrder: null }).nrPcpLists).toBe(12);
   });
 });
@@ -205,6 +214,7 @@ describe("ZoneConfigError", () => {
     ["watermark_scale_factor 3001", { watermarkScaleFactor: 3001 }, "watermarkScaleFactor", /got 3001/],
     ["pcp batch 0", { pcpBatch: 0 }, "pcpBatch", /got 0/],
     ["negative pcp high", { pcpHigh: -1 }, "pcpHigh", /got -1/],
+    ["pcp high_max below high_min", { pcpHigh: 16, pcpHighMax: 8 }, "pcpHighMax", /\[16, 16777216\], got 8/],
     ["negative boost factor", { watermarkBoostFactor: -1 }, "watermarkBoostFactor", /got -1/],
   ];
 

@@ -34,8 +34,18 @@ export interface ZoneConfigInput {
   readonly nrCpus?: number;
   /** pcp->batch; default zone_batchsize(). */
   readonly pcpBatch?: number;
-  /** pcp->high; default zone_highsize() (high_min). Fixed: 6.7's auto-tuning up to high_max is not modelled. */
+  /**
+   * pcp->high set by hand, as vm.percpu_pagelist_high_fraction does: high_min and high_max are
+   * both this, which turns 6.7's auto-tuning of pcp->high off. Default: high_min is
+   * zone_highsize() of the low watermark and high_max zone_highsize() of managed / 8, and
+   * pcp->high floats between them (pcp.ts).
+   */
   readonly pcpHigh?: number;
+  /**
+   * pcp->high_max, for a zone that auto-tunes pcp->high between `pcpHigh` (high_min) and this.
+   * Default: pcpHigh when pcpHigh is given (a hand-set high), else zone_highsize() of managed / 8.
+   */
+  readonly pcpHighMax?: number;
   /**
    * min_free_kbytes; default calculate_min_free_kbytes() for this zone's size, raised by
    * khugepaged when `thpEnabled` is set.
@@ -66,7 +76,10 @@ export interface ZoneConfig {
   readonly thpOrder: number | null;
   readonly nrCpus: number;
   readonly pcpBatch: number;
-  readonly pcpHigh: number;
+  /** pcp->high_min: where pcp->high decays back to, and the high it never goes below. */
+  readonly pcpHighMin: number;
+  /** pcp->high_max: how far pcp->high may grow; equal to pcpHighMin when auto-tuning is off. */
+  readonly pcpHighMax: number;
   /** NR_PCP_LISTS: MIGRATE_PCPTYPES lists per order 0..COSTLY, plus two (movable, other) for the THP order. */
   readonly nrPcpLists: number;
   /**
@@ -111,14 +124,18 @@ export function zoneBatchsize(managedPages: number): number {
 }
 
 /**
- * mm/page_alloc.c zone_highsize() with high_fraction == 0, which is pcp->high_min by default:
- * the low watermark split over the node's CPUs, and at least batch * 4. The kernel lets
- * pcp->high float up to high_max (managed / 8 / CPUs) under free-heavy load; the model keeps it
- * at high_min, the value it starts from and decays back to.
+ * mm/page_alloc.c zone_highsize(): `totalPages` split over the node's CPUs, and at least
+ * batch * 4. zone_set_pageset_high_and_batch() passes the low watermark for pcp->high_min (so
+ * that full pcp lists do not start background reclaim early) and, unless
+ * vm.percpu_pagelist_high_fraction is set, managed / MIN_PERCPU_PAGELIST_HIGH_FRACTION pages
+ * for pcp->high_max.
  */
-export function zoneHighsize(lowWatermark: number, batch: number, nrCpus: number): number {
-  return Math.max(Math.floor(lowWatermark / nrCpus), batch << 2);
+export function zoneHighsize(totalPages: number, batch: number, nrCpus: number): number {
+  return Math.max(Math.floor(totalPages / nrCpus), batch << 2);
 }
+
+/** mm/page_alloc.c MIN_PERCPU_PAGELIST_HIGH_FRACTION: high_max is managed pages / 8, split over the CPUs. */
+export const MIN_PERCPU_PAGELIST_HIGH_FRACTION = 8;
 
 /**
  * mm/page_alloc.c zone_pcp_update_cacheinfo(): PCPF_FREE_HIGH_BATCH when
@@ -211,7 +228,13 @@ export function buildZoneConfig(input: ZoneConfigInput = {}): ZoneConfig {
   const minFreeKbytes = intInRange("minFreeKbytes", input.minFreeKbytes ?? bootMinFreeKbytes, 0, 1 << 30);
   const watermarks = setupPerZoneWmarks(nrPages, minFreeKbytes, scale);
   const pcpBatch = intInRange("pcpBatch", input.pcpBatch ?? zoneBatchsize(nrPages), 1, 1 << 16);
-  const pcpHigh = intInRange("pcpHigh", input.pcpHigh ?? zoneHighsize(watermarks.low, pcpBatch, nrCpus), 0, 1 << 24);
+  // zone_set_pageset_high_and_batch(): a hand-set high turns auto-tuning off (high_max = high_min).
+  const pcpHighMin = intInRange("pcpHigh", input.pcpHigh ?? zoneHighsize(watermarks.low, pcpBatch, nrCpus), 0, 1 << 24);
+  const defaultHighMax =
+    input.pcpHigh === undefined
+      ? zoneHighsize(Math.floor(nrPages / MIN_PERCPU_PAGELIST_HIGH_FRACTION), pcpBatch, nrCpus)
+      : pcpHighMin;
+  const pcpHighMax = intInRange("pcpHighMax", input.pcpHighMax ?? defaultHighMax, pcpHighMin, 1 << 24);
   const cacheSliceKb = intInRange(
     "perCpuCacheSliceKb",
     input.perCpuCacheSliceKb ?? DEFAULT_PER_CPU_CACHE_SLICE_KB,
@@ -231,7 +254,8 @@ export function buildZoneConfig(input: ZoneConfigInput = {}): ZoneConfig {
     thpOrder,
     nrCpus,
     pcpBatch,
-    pcpHigh,
+    pcpHighMin,
+    pcpHighMax,
     nrPcpLists: 3 * (PAGE_ALLOC_COSTLY_ORDER + 1) + (thpOrder === null ? 0 : 2),
     pcpFreeHighBatch: pcpFreeHighBatch(cacheSliceKb, pcpBatch),
     watermarks,

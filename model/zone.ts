@@ -59,6 +59,13 @@ export interface PerCpuPages {
   readonly lists: readonly Deque[];
   /** pcp->count, in pages. */
   readonly count: number;
+  /**
+   * pcp->high: spill to the buddy lists at this many pages. Auto-tuned (6.7+) between the
+   * config's pcpHighMin and pcpHighMax by nr_pcp_alloc(), nr_pcp_high() and decay_pcp_high()
+   * (pcp.ts). Starts at 0, as per_cpu_pages_init() leaves it; every use clamps it into
+   * [high_min, high_max] first.
+   */
+  readonly high: number;
   /** pcp->free_count: recent consecutive frees, which scale the next free_pcppages_bulk batch. */
   readonly freeCount: number;
   /** PCPF_PREV_FREE_HIGH_ORDER: the last free to this pcp was of order 1..3. */
@@ -135,6 +142,12 @@ export interface ZoneState {
    * in balance_pgdat()); nr_pcp_high() then keeps at most batch * 4 pages on a pcp.
    */
   readonly reclaimActive: boolean;
+  /**
+   * ZONE_BELOW_HIGH: an allocation found the zone below its high watermark
+   * (get_page_from_freelist()). While set, pcp->high shrinks on every spill instead of growing;
+   * a spill that leaves the zone above the high watermark clears it (free_frozen_page_commit()).
+   */
+  readonly belowHigh: boolean;
   /** zone->nr_reserved_highatomic, in pages. */
   readonly nrReservedHighatomic: number;
   readonly compaction: ZoneCompaction;
@@ -262,6 +275,7 @@ export type Writable<T> = { -readonly [K in keyof T]: T[K] };
 export interface PerCpuPagesDraft {
   readonly lists: Deque[];
   count: number;
+  high: number;
   freeCount: number;
   prevFreeHighOrder: boolean;
   allocFactor: number;
@@ -288,6 +302,7 @@ export function copyZoneState(zone: ZoneState): Writable<ZoneState> {
     watermarkBoost: zone.watermarkBoost,
     boostedWatermark: zone.boostedWatermark,
     reclaimActive: zone.reclaimActive,
+    belowHigh: zone.belowHigh,
     nrReservedHighatomic: zone.nrReservedHighatomic,
     compaction: zone.compaction,
     pagesFreed: zone.pagesFreed,
@@ -385,6 +400,7 @@ export function draftPcp(draft: ZoneDraft, cpu: number): PerCpuPagesDraft {
   const copy: PerCpuPagesDraft = {
     lists: pcp.lists.slice(),
     count: pcp.count,
+    high: pcp.high,
     freeCount: pcp.freeCount,
     prevFreeHighOrder: pcp.prevFreeHighOrder,
     allocFactor: pcp.allocFactor,
@@ -460,6 +476,7 @@ export function emptyZone(input: ZoneConfigInput = {}): ZoneState {
   const pcp: PerCpuPages = {
     lists: Array.from({ length: config.nrPcpLists }, () => EMPTY_DEQUE),
     count: 0,
+    high: 0,
     freeCount: 0,
     prevFreeHighOrder: false,
     allocFactor: 0,
@@ -478,6 +495,7 @@ export function emptyZone(input: ZoneConfigInput = {}): ZoneState {
     watermarkBoost: 0,
     boostedWatermark: false,
     reclaimActive: false,
+    belowHigh: false,
     nrReservedHighatomic: 0,
     compaction: {
       considered: 0,

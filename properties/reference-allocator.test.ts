@@ -29,11 +29,12 @@ import type { KernelOptions } from "../model/kernel-options.js";
 import { MIGRATE_MOVABLE, MIGRATE_TYPES, type Migratetype, migratetypeName } from "../model/migratetype.js";
 import { getPageFromFreelist } from "../model/page-alloc.js";
 import { defaultUseFor, pageProbe, recordAllocation } from "../model/page-owner.js";
+import { vmstatUpdate } from "../model/pcp.js";
 import { dequeToArray } from "../model/persistent/chunked-deque.js";
 import { listIds } from "../model/persistent/linked-list.js";
 import { sparseGet } from "../model/persistent/sparse-array.js";
 import { initSystem, type Op, type Outcome, type System, type SystemConfig, step } from "../model/system.js";
-import type { ZoneConfigInput } from "../model/zone.js";
+import { type ZoneConfigInput, zonePcpPages } from "../model/zone.js";
 import { fragmentingOps, type OpMix, type PlannedOp } from "./arbitraries.js";
 import {
   MODEL_SCOPE,
@@ -60,7 +61,17 @@ interface Mismatch {
 }
 
 /** Situations a run went through, from the model's events, so a green run can show it tested something. */
-type Situation = "claim" | "steal" | "boost" | "highatomic-reserve" | "alloc-failed" | "pcp-spill" | "drain";
+type Situation =
+  | "claim"
+  | "steal"
+  | "boost"
+  | "highatomic-reserve"
+  | "alloc-failed"
+  | "pcp-spill"
+  | "drain"
+  | "pcp-high-raised"
+  | "below-high"
+  | "decay-spill";
 
 interface DifferentialRun {
   readonly mismatch: Mismatch | undefined;
@@ -75,6 +86,8 @@ function observeModel(system: System): ReferenceObservation {
     nrFreeHighatomic: zone.nrFreeHighatomic,
     nrReservedHighatomic: zone.nrReservedHighatomic,
     pcpCounts: zone.pcp.map((p) => p.count),
+    pcpHighs: zone.pcp.map((p) => p.high),
+    belowHigh: zone.belowHigh,
     pcpLists: zone.pcp.map((p) => p.lists.map((l) => dequeToArray(l))),
     freeLists: zone.freeLists.map((l) => listIds(zone.freeBlocks, l)),
     pageblockMt: Array.from({ length: nrPageblocks }, (_, i) => sparseGet(zone.pageblockMt, i) ?? -1),
@@ -88,11 +101,20 @@ function sameArray(a: readonly number[], b: readonly number[]): boolean {
 
 /** The first observable that differs, with both values. */
 function compare(model: ReferenceObservation, ref: ReferenceObservation, pageblockOrder: number) {
-  for (const key of ["nrFreePages", "nrFreeHighatomic", "nrReservedHighatomic", "watermarkBoost"] as const) {
+  for (const key of [
+    "nrFreePages",
+    "nrFreeHighatomic",
+    "nrReservedHighatomic",
+    "watermarkBoost",
+    "belowHigh",
+  ] as const) {
     if (model[key] !== ref[key]) return { what: key, model: model[key], reference: ref[key] };
   }
   if (!sameArray(model.pcpCounts, ref.pcpCounts)) {
     return { what: "pcp[cpu].count", model: model.pcpCounts, reference: ref.pcpCounts };
+  }
+  if (!sameArray(model.pcpHighs, ref.pcpHighs)) {
+    return { what: "pcp[cpu].high", model: model.pcpHighs, reference: ref.pcpHighs };
   }
   for (const [cpu, lists] of model.pcpLists.entries()) {
     for (const [pindex, list] of lists.entries()) {
@@ -198,6 +220,12 @@ function situations(events: readonly TraceEvent[], outcome: Outcome, op: Op): Si
 }
 
 /**
+ * What a "tick" op is to a differential run: outside the reference (kswapd and kcompactd), or
+ * just its vmstat worker, which both sides have.
+ */
+type TickHandling = "outside-scope" | "vmstat-only";
+
+/**
  * Runs `planned` through both and stops at the first step where they disagree. Handles name the
  * model's allocations; the reference's pfn and order for each handle are kept here.
  */
@@ -205,6 +233,7 @@ function runDifferential(
   config: SystemConfig,
   planned: readonly PlannedOp[],
   options: ReferenceOptions = MODEL_SCOPE,
+  ticks: TickHandling = "outside-scope",
 ): DifferentialRun {
   let system = initSystem(config);
   const ref = new ReferenceAllocator(config, options);
@@ -225,7 +254,19 @@ function runDifferential(
       mismatch: { step: stepIndex, op, what, model, reference, history },
       reached,
     });
-    if (op.kind === "tick") return fail("op kind", "tick (kswapd, kcompactd)", "outside the reference's scope");
+    if (op.kind === "tick") {
+      if (ticks === "outside-scope")
+        return fail("op kind", "tick (kswapd, kcompactd)", "outside the reference's scope");
+      // Only the tick's vmstat worker (decay_pcp_high() on every CPU): the reference has no
+      // kswapd, kcompactd or flusher.
+      const before = zonePcpPages(system.zone);
+      system = { ...system, zone: vmstatUpdate(system.zone, []) };
+      ref.vmstatUpdate();
+      if (zonePcpPages(system.zone) < before) reached.add("decay-spill");
+      const diff = compare(observeModel(system), ref.observe(), pageblockOrder);
+      if (diff !== undefined) return fail(diff.what, diff.model, diff.reference);
+      continue;
+    }
     const result = stepModel(system, op);
     system = result.system;
     const outcome = result.outcome;
@@ -258,6 +299,8 @@ function runDifferential(
     }
     const diff = compare(observeModel(system), ref.observe(), pageblockOrder);
     if (diff !== undefined) return fail(diff.what, diff.model, diff.reference);
+    if (system.zone.pcp.some((p) => p.high > system.zone.config.pcpHighMin)) reached.add("pcp-high-raised");
+    if (system.zone.belowHigh) reached.add("below-high");
   }
   return { mismatch: undefined, reached };
 }
@@ -297,11 +340,19 @@ function zoneOps(zone: ZoneConfigInput, mix: OpMix): fc.Arbitrary<PlannedOp[]> {
 }
 
 /** Every generated sequence agrees step by step; returns the situations the runs went through. */
-function assertAgree(config: SystemConfig, mix: OpMix, seed: number, numRuns: number): Set<Situation> {
+function assertAgree(
+  config: SystemConfig,
+  mix: OpMix,
+  seed: number,
+  numRuns: number,
+  ticks: TickHandling = "outside-scope",
+): Set<Situation> {
   const reached = new Set<Situation>();
+  const ops =
+    ticks === "outside-scope" ? zoneOps(config.zone ?? {}, mix) : fragmentingOps(shapeOf(config.zone ?? {}), mix);
   fc.assert(
-    fc.property(zoneOps(config.zone ?? {}, mix), (ops) => {
-      const run = runDifferential(config, ops);
+    fc.property(ops, (ops) => {
+      const run = runDifferential(config, ops, MODEL_SCOPE, ticks);
       if (run.mismatch !== undefined) throw new Error(formatMismatch(run.mismatch));
       for (const s of run.reached) reached.add(s);
     }),
@@ -358,6 +409,18 @@ describe("model vs reference allocator", () => {
       for (const s of assertAgree({ zone }, SMALL_MIX, 0xf011 + i, 80)) reached.add(s);
     }
     expect([...reached]).toEqual(expect.arrayContaining(["steal", "boost", "claim", "alloc-failed"]));
+  });
+
+  it("agree with pcp->high auto-tuned, decayed by the vmstat worker at each tick", () => {
+    // high_min 16, high_max 64: refills raise pcp->high, ZONE_BELOW_HIGH (TINY_ZONE's high
+    // watermark is within reach) lowers it on each spill, and decay_pcp_high() brings it back.
+    const reached = new Set<Situation>();
+    for (const [i, zone] of [SMALL_ZONE, TINY_ZONE, ...FULL_ZONES].entries()) {
+      const tuned = { ...zone, pcpHighMax: 64 };
+      const mix = zone.nrPages === TINY_ZONE.nrPages ? TINY_MIX : SMALL_MIX;
+      for (const s of assertAgree({ zone: tuned }, mix, 0x4a9e + i, 60, "vmstat-only")) reached.add(s);
+    }
+    expect([...reached]).toEqual(expect.arrayContaining(["pcp-high-raised", "below-high", "decay-spill", "pcp-spill"]));
   });
 
   it("agree on a CPU whose cache slice leaves PCPF_FREE_HIGH_BATCH clear", () => {

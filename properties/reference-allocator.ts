@@ -74,20 +74,12 @@ export interface ReferenceOptions {
    * Default true.
    */
   readonly pcpFreeInBatches?: boolean;
-  /**
-   * pcp->high_max. The model keeps pcp->high at high_min (zone-config.ts); high_min == high_max is
-   * also what the kernel does when vm.percpu_pagelist_high_fraction is set, which turns
-   * auto-tuning off. Default: the configured pcpHigh (no auto-tuning).
-   */
-  readonly pcpHighMax?: number;
 }
 
 /**
  * The kernel mechanisms the model says it leaves out, switched off: what the differential test
- * and the benchmark compare the model against.
- * - pcp->high auto-tuning: model/zone-config.ts pcpHigh, "Fixed"; the default high_max == high_min
- *   keeps it off.
- * (pcp->alloc_factor was here until the model's nrPcpAlloc() gained it.)
+ * and the benchmark compare the model against. None now: pcp->alloc_factor was here until the
+ * model's nrPcpAlloc() gained it, and pcp->high auto-tuning until the model tuned pcp->high too.
  */
 export const MODEL_SCOPE: ReferenceOptions = Object.freeze({});
 
@@ -98,6 +90,10 @@ export interface ReferenceObservation {
   readonly nrReservedHighatomic: number;
   /** pcp->count per CPU. */
   readonly pcpCounts: number[];
+  /** pcp->high per CPU (auto-tuned between high_min and high_max; 0 until first used). */
+  readonly pcpHighs: number[];
+  /** ZONE_BELOW_HIGH */
+  readonly belowHigh: boolean;
   /** pcp lists per CPU, by pindex, pfns head to tail. */
   readonly pcpLists: number[][][];
   /** free_area[order].free_list[mt] at index order * MIGRATE_TYPES + mt, pfns head to tail. */
@@ -216,7 +212,6 @@ export class ReferenceAllocator {
     this.freeLists = Array.from({ length: (this.maxOrder + 1) * MIGRATE_TYPES }, () => []);
     // per_cpu_pages_init() + zone_set_pageset_high_and_batch(): pcp->high starts at 0 and is
     // clamped into [high_min, high_max] on first use.
-    const highMax = options.pcpHighMax ?? c.pcpHigh;
     // zone_pcp_update_cacheinfo(): (per_cpu_data_slice_size >> PAGE_SHIFT) > 3 * pcp->batch.
     const sliceBytes = (config.zone?.perCpuCacheSliceKb ?? DEFAULT_PER_CPU_CACHE_SLICE_KB) * 1024;
     const freeHighBatch = Math.floor(sliceBytes / 4096) > 3 * c.pcpBatch;
@@ -224,8 +219,8 @@ export class ReferenceAllocator {
       lists: Array.from({ length: this.nrPcpLists }, () => []),
       count: 0,
       high: 0,
-      highMin: c.pcpHigh,
-      highMax,
+      highMin: c.pcpHighMin,
+      highMax: c.pcpHighMax,
       batch: c.pcpBatch,
       freeCount: 0,
       allocFactor: 0,
@@ -287,12 +282,19 @@ export class ReferenceAllocator {
     for (const cpu of cpusWithPcps) this.drainPagesZone(cpu);
   }
 
+  /** vmstat_update() on every CPU: decay_pcp_high() of its pcp (the model's tick runs it). */
+  vmstatUpdate(): void {
+    for (let cpu = 0; cpu < this.pcps.length; cpu++) this.decayPcpHigh(this.pcp(cpu));
+  }
+
   observe(): ReferenceObservation {
     return {
       nrFreePages: this.nrFreePages,
       nrFreeHighatomic: this.nrFreeHighatomic,
       nrReservedHighatomic: this.nrReservedHighatomic,
       pcpCounts: this.pcps.map((p) => p.count),
+      pcpHighs: this.pcps.map((p) => p.high),
+      belowHigh: this.belowHigh,
       pcpLists: this.pcps.map((p) => p.lists.map((l) => l.slice())),
       freeLists: this.freeLists.map((l) => l.slice()),
       pageblockMt: Array.from(this.pageblockType),
@@ -843,6 +845,20 @@ export class ReferenceAllocator {
 
     if (this.belowHigh && this.zoneWatermarkOk(0, this.wmarkPages(WMARK_HIGH), 0, this.nrFreePages)) {
       this.belowHigh = false;
+    }
+  }
+
+  /** decay_pcp_high(): pcp->high down an eighth towards high_min, then spill the excess a batch at a time. No clamp first. */
+  private decayPcpHigh(pcp: PerCpuPages): void {
+    const batch = pcp.batch;
+    if (pcp.high > pcp.highMin) {
+      pcp.high = Math.max(pcp.count - (batch << PCP_BATCH_SCALE_MAX), pcp.high - (pcp.high >> 3), pcp.highMin);
+    }
+    let toDrain = pcp.count - pcp.high;
+    while (toDrain > 0) {
+      const toDrainBatched = Math.min(toDrain, batch);
+      this.freePcppagesBulk(toDrainBatched, pcp, 0);
+      toDrain -= toDrainBatched;
     }
   }
 
