@@ -100,10 +100,14 @@ export function stateView(system: System): StateView {
   const { min, low, high } = zone.watermark;
   const boost = zone.watermarkBoost > 0 ? ` (+${zone.watermarkBoost} boost)` : "";
   const highatomic = zone.nrReservedHighatomic > 0 ? `, nr_reserved_highatomic ${zone.nrReservedHighatomic}` : "";
+  // pcp->high only where it moves: a zone whose high was set by hand keeps it at pcpHighMin.
+  const tuned = zone.config.pcpHighMin !== zone.config.pcpHighMax;
+  const perCpu = zone.pcp.map((p, cpu) => (tuned ? `cpu${cpu} ${p.count}/high ${p.high}` : `cpu${cpu} ${p.count}`));
+  const belowHigh = zone.belowHigh ? ", ZONE_BELOW_HIGH" : "";
   const counters =
-    `NR_FREE_PAGES ${zone.nrFreePages}, pcp ${pcp} (${zone.pcp.map((p, cpu) => `cpu${cpu} ${p.count}`).join(", ")}), ` +
+    `NR_FREE_PAGES ${zone.nrFreePages}, pcp ${pcp} (${perCpu.join(", ")}), ` +
     `allocated ${plural(used.pages, "page")} in ${plural(used.allocations, "allocation")}; ` +
-    `watermarks min ${min} low ${low} high ${high}${boost}${highatomic}`;
+    `watermarks min ${min} low ${low} high ${high}${boost}${highatomic}${belowHigh}`;
   return {
     buddyinfo: buddyinfo(zone).trimEnd(),
     pagetypeinfo: table,
@@ -138,6 +142,12 @@ export function describeChanges(before: System, after: System, mapBefore: Memory
   const pcpA = zonePcpPages(before.zone);
   const pcpB = zonePcpPages(after.zone);
   if (pcpA !== pcpB) out.push(`pcp ${pcpA} -> ${pcpB} (${signed(pcpB - pcpA)})`);
+  const highs = b.pcp.flatMap((p, cpu) => {
+    const was = a.pcp[cpu]?.high ?? 0;
+    return p.high === was ? [] : [`cpu${cpu} ${was} -> ${p.high}`];
+  });
+  if (highs.length > 0) out.push(`pcp->high ${highs.join(", ")}`);
+  if (a.belowHigh !== b.belowHigh) out.push(`ZONE_BELOW_HIGH ${b.belowHigh ? "set" : "cleared"}`);
   // Retyped pageblocks, consecutive ones with the same change as one range.
   const retyped: string[] = [];
   const name = (mt: Migratetype | undefined) => (mt === undefined ? "none" : migratetypeName(mt));
