@@ -71,6 +71,60 @@ describe("gfpcheck compare --json", () => {
   });
 });
 
+describe("gfpcheck compare --seeds", () => {
+  const POLICIES = ["--policies", "compact-once,baseline"];
+  let two: Awaited<ReturnType<typeof compare>>;
+  let seed5: { policy: string; relativeThroughput: number; counters: { enomem: number } }[];
+  let seed6: typeof seed5;
+  beforeAll(async () => {
+    two = await compare([...SMALL, ...POLICIES, "--seed", "5", "--seeds", "2", "--json"]);
+    seed5 = JSON.parse((await compare([...SMALL, ...POLICIES, "--seed", "5", "--json"])).out).policies;
+    seed6 = JSON.parse((await compare([...SMALL, ...POLICIES, "--seed", "6", "--json"])).out).policies;
+  }, 120_000);
+
+  it("keeps seed S's figures and adds each policy's throughput at S and S+1, as single-seed runs give them", () => {
+    expect(two.code).toBe(0);
+    const doc = JSON.parse(two.out);
+    expect(Object.keys(doc)).toEqual(["scenario", "seed", "policies", "acrossSeeds"]);
+    expect(doc.seed).toBe(5);
+    expect(doc.policies).toEqual(seed5);
+    expect(doc.acrossSeeds.seeds).toEqual([5, 6]);
+    const [base, once] = doc.acrossSeeds.policies;
+    expect(base).toEqual({ policy: "baseline", bySeed: [1, 1], mean: 1, min: 1, max: 1, enomem: 0 });
+    const at5 = seed5[1]?.relativeThroughput as number;
+    const at6 = seed6[1]?.relativeThroughput as number;
+    expect(once.policy).toBe("compact-once");
+    expect(once.bySeed).toEqual([at5, at6]);
+    expect(once.mean).toBe(Math.round(((at5 + at6) / 2) * 1000) / 1000);
+    expect([once.min, once.max]).toEqual([Math.min(at5, at6), Math.max(at5, at6)]);
+    expect(once.enomem).toBe((seed5[1]?.counters.enomem ?? 0) + (seed6[1]?.counters.enomem ?? 0));
+  });
+
+  it("prints the spread table after seed S's tables, in the text report too", async () => {
+    const { code, dir, out } = await compare([...SMALL, ...POLICIES, "--seed", "5", "--seeds", "2"]);
+    expect(code).toBe(0);
+    const text = readFileSync(join(dir, "reports", "compare-forking-server-checkpoint.txt"), "utf8");
+    expect(out.startsWith(text.trimEnd())).toBe(true);
+    expect(text).toContain("Relative throughput over 2 seeds (5, 6); the tables above are for seed 5:");
+    const lines = text.split("\n");
+    const header = lines.findIndex((l) => l.startsWith("policy") && l.includes("seed 5"));
+    expect(lines[header]?.split(/\s{2,}/)).toEqual([
+      "policy",
+      "seed 5",
+      "seed 6",
+      "mean",
+      "min-max",
+      "spread",
+      "ENOMEM",
+    ]);
+    expect(lines[header + 2]).toMatch(/^baseline +1\.000 +1\.000 +1\.000 +1\.000-1\.000 +0\.000 +0$/);
+    const [at5, at6] = [seed5[1]?.relativeThroughput as number, seed6[1]?.relativeThroughput as number];
+    expect(at5.toFixed(3), "the two seeds must differ for this test to see the column order").not.toBe(at6.toFixed(3));
+    expect(lines[header + 3]?.split(/\s+/).slice(0, 3)).toEqual(["compact-once", at5.toFixed(3), at6.toFixed(3)]);
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(100);
+  });
+});
+
 describe("gfpcheck compare", () => {
   it("prints the table and writes the text, JSON and HTML reports", async () => {
     const { code, dir, out } = await compare([...SMALL, "--policies", "baseline"]);
@@ -106,6 +160,9 @@ describe("gfpcheck compare", () => {
     [["--scenario", "forking-server-checkpoint", "--pages", "5000"], /--pages: expected a power of two/],
     [["--scenario", "forking-server-checkpoint", "--pages", "2048"], /--pages: expected an integer in \[4096/],
     [[...SMALL, "--seed", "x"], /--seed: expected an integer/],
+    [[...SMALL, "--seeds", "0"], /--seeds: expected an integer in \[1, 20\], got "0"/],
+    [[...SMALL, "--seeds", "21"], /--seeds: expected an integer in \[1, 20\], got "21"/],
+    [[...SMALL, "--seed", "2147483647", "--seeds", "2"], /--seeds: seed 2147483647 \+ 1 is past 2\^31 - 1/],
     [["--policies", "baseline"], /--scenario is required/],
     [[...SMALL, "--fast"], /unknown option --fast/],
     [[...SMALL, "extra"], /unexpected argument "extra"/],
@@ -121,7 +178,8 @@ describe("gfpcheck compare", () => {
   it("--help describes every option", async () => {
     const { code, out } = await compare(["--help"]);
     expect(code).toBe(0);
-    for (const flag of ["--scenario", "--policies", "--seed", "--pages", "--json"]) expect(out).toContain(flag);
+    for (const flag of ["--scenario", "--policies", "--seed", "--seeds", "--pages", "--json"])
+      expect(out).toContain(flag);
     expect(out).toContain("a smaller zone for a quick look");
   });
 });

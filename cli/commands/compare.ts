@@ -8,7 +8,13 @@
 import { join } from "node:path";
 import { BUILTIN_POLICIES } from "../../model/policies/index.js";
 import type { Policy } from "../../model/policies/policy.js";
-import { type Comparison, compareScenario, comparisonJson } from "../../properties/scenarios/compare.js";
+import {
+  type Comparison,
+  compareScenario,
+  comparisonJson,
+  type SeedComparison,
+  spreadOverSeeds,
+} from "../../properties/scenarios/compare.js";
 import {
   type ForkingServerShape,
   FULL_SCALE,
@@ -20,7 +26,13 @@ import { intFlag, type ParsedArgs, parseArgs, UsageError } from "../args.js";
 import { resolvePolicy } from "../policy-file.js";
 import { isInteractive } from "../progress.js";
 import { comparisonHtml } from "../report/comparison-html.js";
-import { comparisonTable, settingOf, wrapText } from "../report/comparison-table.js";
+import {
+  type ComparisonSetting,
+  comparisonTable,
+  seedSpreadTable,
+  settingOf,
+  wrapText,
+} from "../report/comparison-table.js";
 import { writeReportFile } from "../write-report.js";
 import type { CommandContext } from "./context.js";
 
@@ -28,10 +40,12 @@ export const DEFAULT_SCENARIO_SEED = 1;
 /** The smallest zone --pages allows: eight pageblocks, enough for every migratetype to have one. */
 export const MIN_PAGES = 4096;
 export const MAX_PAGES = 1 << 20;
+/** --seeds: enough to see a spread; each seed costs a full comparison. */
+export const MAX_SEEDS = 20;
 
 export const COMPARE_HELP = `gfpcheck compare — one scenario under several policies, side by side
 
-Usage: gfpcheck compare --scenario ID [--policies A,B,...] [--seed S] [--pages N] [--json]
+Usage: gfpcheck compare --scenario ID [--policies A,B,...] [--seed S] [--seeds N] [--pages N] [--json]
 
   --scenario ID        the workload: ${SCENARIOS.map((s) => s.id).join(", ")}
 ${wrapText(
@@ -44,6 +58,11 @@ ${wrapText(
 ).join("\n")}
   --seed S             the workload's seed; the same seed gives byte-identical output
                        (default ${DEFAULT_SCENARIO_SEED})
+  --seeds N            also run seeds S+1 .. S+N-1 (N from 1 to ${MAX_SEEDS}, default 1) and add a table of
+                       each policy's relative throughput at every seed with its mean and
+                       min-max; the other tables and the HTML stay those of seed S. With --json,
+                       adds "acrossSeeds": { seeds, policies: [ { policy, bySeed, mean, min,
+                       max, enomem } ] }
   --pages N            a smaller zone for a quick look: N pages, a power of two from ${MIN_PAGES}
                        (default ${FULL_SCALE.nrPages}); connections, transactions and checkpoint writes
                        shrink with it
@@ -52,7 +71,7 @@ ${wrapText(
 
 Throughput is relative to baseline and comes from the cost model in
 properties/scenarios/cost-model.ts (CPU ns per unit of work, none fitted to a benchmark).
-The full-size scenario takes about five seconds per policy.
+The full-size scenario takes about twenty seconds per policy and seed on a 2-core machine.
 
 Writes reports/compare-<scenario>.txt (the table, ready to paste into an email), .json and
 .html (charts: folio orders obtained, cost per page written, compactions and drain_all_pages()
@@ -117,6 +136,7 @@ export async function compareCommand(argv: readonly string[], ctx: CommandContex
     { name: "scenario", kind: "string" },
     { name: "policies", kind: "string" },
     { name: "seed", kind: "string" },
+    { name: "seeds", kind: "string" },
     { name: "pages", kind: "string" },
     { name: "json", kind: "boolean" },
   ]);
@@ -126,30 +146,51 @@ export async function compareCommand(argv: readonly string[], ctx: CommandContex
     throw new UsageError(`--scenario is required (known: ${SCENARIOS.map((s) => s.id).join(", ")})`);
   }
   const seed = intFlag(args, "seed", DEFAULT_SCENARIO_SEED, -(2 ** 31), 2 ** 31 - 1);
+  const nrSeeds = intFlag(args, "seeds", 1, 1, MAX_SEEDS);
+  if (seed + nrSeeds - 1 > 2 ** 31 - 1) throw new UsageError(`--seeds: seed ${seed} + ${nrSeeds - 1} is past 2^31 - 1`);
   const scenario = scenarioFor(scenarioId, pagesFlag(args));
   const policiesText = args.flags.get("policies")?.[0];
   const policies = policiesText === undefined ? [...BUILTIN_POLICIES] : await policiesFlag(policiesText, ctx.root);
   const count = policies.some((p) => p.id === "baseline") ? policies.length : policies.length + 1;
-  ctx.progress(`compare: ${scenario.id} under ${count} policies (seed ${seed})...`);
-  const comparison = compareScenario(scenario, policies, seed);
+  const seeds = Array.from({ length: nrSeeds }, (_, i) => seed + i);
+  const comparisons: Comparison[] = [];
+  for (const s of seeds) {
+    ctx.progress(`compare: ${scenario.id} under ${count} policies (seed ${s})...`);
+    comparisons.push(compareScenario(scenario, policies, s));
+  }
   if (isInteractive(ctx)) ctx.progress("");
-  const files = writeComparisonReports(comparison, scenario, policies, ctx.root);
-  if (args.booleans.has("json")) ctx.out(comparisonJsonText(comparison).trimEnd());
+  const comparison = comparisons[0] as Comparison;
+  const spread = nrSeeds > 1 ? spreadOverSeeds(comparisons) : undefined;
+  const files = writeComparisonReports(comparison, spread, scenario, policies, ctx.root);
+  if (args.booleans.has("json")) ctx.out(comparisonJsonText(comparison, spread).trimEnd());
   else {
-    ctx.out(comparisonTable(comparison, settingOf(scenario, policies)).trimEnd());
+    ctx.out(comparisonText(comparison, spread, settingOf(scenario, policies)).trimEnd());
     ctx.out("");
     ctx.out(`reports written: ${files.join(", ")}`);
   }
   return 0;
 }
 
-export function comparisonJsonText(comparison: Comparison): string {
-  return `${JSON.stringify(comparisonJson(comparison), null, 2)}\n`;
+/** The contract's JSON, with "acrossSeeds" added when more than one seed ran. */
+export function comparisonJsonText(comparison: Comparison, spread?: SeedComparison): string {
+  const doc = comparisonJson(comparison);
+  return `${JSON.stringify(spread === undefined ? doc : { ...doc, acrossSeeds: spread }, null, 2)}\n`;
+}
+
+/** The tables of the first seed, then the spread over all of them when more than one ran. */
+function comparisonText(
+  comparison: Comparison,
+  spread: SeedComparison | undefined,
+  setting: ComparisonSetting,
+): string {
+  const text = comparisonTable(comparison, setting);
+  return spread === undefined ? text : `${text}\n${seedSpreadTable(spread)}`;
 }
 
 /** reports/compare-<scenario>.{txt,json,html}; returns their paths relative to the root. */
 function writeComparisonReports(
   comparison: Comparison,
+  spread: SeedComparison | undefined,
   scenario: Scenario,
   policies: readonly Policy[],
   root: string,
@@ -157,8 +198,8 @@ function writeComparisonReports(
   const setting = settingOf(scenario, policies);
   const base = join("reports", `compare-${scenario.id}`);
   const files: [string, string][] = [
-    [`${base}.txt`, comparisonTable(comparison, setting)],
-    [`${base}.json`, comparisonJsonText(comparison)],
+    [`${base}.txt`, comparisonText(comparison, spread, setting)],
+    [`${base}.json`, comparisonJsonText(comparison, spread)],
     [`${base}.html`, comparisonHtml(comparison, setting)],
   ];
   for (const [file, text] of files) writeReportFile(join(root, file), text);

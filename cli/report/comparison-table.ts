@@ -8,7 +8,7 @@ import { DEFAULT_KERNEL_OPTIONS } from "../../model/kernel-options.js";
 import { baseline } from "../../model/policies/baseline.js";
 import type { Policy } from "../../model/policies/policy.js";
 import { buildZoneConfig } from "../../model/zone-config.js";
-import type { Comparison, PolicyFigures } from "../../properties/scenarios/compare.js";
+import type { Comparison, PolicyFigures, SeedComparison } from "../../properties/scenarios/compare.js";
 import type { Scenario } from "../../properties/scenarios/scenario.js";
 
 /** The widest line a report may have: what fits a mail client without wrapping. */
@@ -156,8 +156,12 @@ export const LABEL_WIDTH = 30;
  * gives the whole id).
  */
 export function policyLabels(comparison: Comparison): string[] {
-  return comparison.policies.map((f, i) => {
-    const id = asciiText(f.policy);
+  return labelsFor(comparison.policies.map((f) => f.policy));
+}
+
+function labelsFor(policyIds: readonly string[]): string[] {
+  return policyIds.map((policy, i) => {
+    const id = asciiText(policy);
     if (id.length <= LABEL_WIDTH) return id;
     const suffix = `~${i + 1}`;
     return `${id.slice(0, LABEL_WIDTH - suffix.length)}${suffix}`;
@@ -306,6 +310,44 @@ export function comparisonTable(comparison: Comparison, setting: ComparisonSetti
       MAX_COLUMNS,
     ),
     ...enomemWarning(comparison),
+  ];
+  return `${lines.map((l) => asciiText(l).trimEnd()).join("\n")}\n`;
+}
+
+/** Per-seed columns shown at most; past this the table keeps mean, range and spread only. */
+const MAX_SEED_COLUMNS = 5;
+
+/**
+ * `compare --seeds N`: each policy's relative throughput at every seed, its mean and its range.
+ * One seed's figures can put two policies in either order by luck; this shows whether they do.
+ */
+export function seedSpreadTable(spread: SeedComparison): string {
+  const seeds = spread.seeds;
+  const shown = seeds.length <= MAX_SEED_COLUMNS ? seeds : [];
+  const labels = labelsFor(spread.policies.map((p) => p.policy));
+  const rows = spread.policies.map((p, i) => [
+    labels[i] as string,
+    ...p.bySeed.slice(0, shown.length).map((x) => x.toFixed(3)),
+    p.mean.toFixed(3),
+    `${p.min.toFixed(3)}-${p.max.toFixed(3)}`,
+    (p.max - p.min).toFixed(3),
+    String(p.enomem),
+  ]);
+  const lines = [
+    ...wrapText(
+      `Relative throughput over ${seeds.length} seeds (${seeds.join(", ")}); the tables above are for seed ${seeds[0]}:`,
+      MAX_COLUMNS,
+    ),
+    "",
+    ...renderTable(["policy", ...shown.map((s) => `seed ${s}`), "mean", "min-max", "spread", "ENOMEM"], rows),
+    "",
+    ...wrapText(
+      "spread: max - min over the seeds; ENOMEM: measured writes that got -ENOMEM, all seeds together. " +
+        "Every policy runs the same workload at a seed, so read them seed by seed: a policy ahead of " +
+        "another at every seed is ahead; a difference of means within the spreads, with the order " +
+        "changing from seed to seed, is the seed's luck, not the policy's.",
+      MAX_COLUMNS,
+    ),
   ];
   return `${lines.map((l) => asciiText(l).trimEnd()).join("\n")}\n`;
 }

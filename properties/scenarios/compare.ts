@@ -111,3 +111,49 @@ export function comparisonJson(comparison: Comparison) {
     })),
   };
 }
+
+/** One policy's relative throughput at each seed of a multi-seed comparison, and its spread. */
+export interface SeedSpread {
+  readonly policy: string;
+  /** relativeThroughput at each seed, in the order of SeedComparison.seeds. */
+  readonly bySeed: readonly number[];
+  readonly mean: number;
+  readonly min: number;
+  readonly max: number;
+  /** Measured writes that got -ENOMEM, over all seeds. */
+  readonly enomem: number;
+}
+
+/** The same scenario and policies at several seeds: how much of a difference is the workload's luck. */
+export interface SeedComparison {
+  readonly scenario: string;
+  readonly seeds: readonly number[];
+  readonly policies: readonly SeedSpread[];
+}
+
+/**
+ * Model plumbing: each policy's relative throughput across comparisons of one scenario at
+ * different seeds. The comparisons must list the same policies in the same order.
+ */
+export function spreadOverSeeds(comparisons: readonly Comparison[]): SeedComparison {
+  const first = comparisons[0];
+  if (first === undefined) throw new Error("spreadOverSeeds: no comparisons");
+  const policies = first.policies.map((p, i) => {
+    const figures = comparisons.map((c) => {
+      const f = c.policies[i];
+      if (c.scenario !== first.scenario || f === undefined || f.policy !== p.policy)
+        throw new Error(`spreadOverSeeds: seed ${c.seed} does not compare the same policies as seed ${first.seed}`);
+      return f;
+    });
+    const bySeed = figures.map((f) => f.relativeThroughput);
+    return {
+      policy: p.policy,
+      bySeed,
+      mean: round3(bySeed.reduce((sum, x) => sum + x, 0) / bySeed.length),
+      min: Math.min(...bySeed),
+      max: Math.max(...bySeed),
+      enomem: figures.reduce((n, f) => n + f.counters.enomem, 0),
+    };
+  });
+  return { scenario: first.scenario, seeds: comparisons.map((c) => c.seed), policies };
+}
