@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ZERO_ALLOC_COUNTERS } from "../../model/alloc-counters.js";
-import type { Comparison, ComparisonCounters, PolicyFigures } from "../../properties/scenarios/compare.js";
-import type { CostBreakdown } from "../../properties/scenarios/cost-model.js";
+import type { Comparison, PolicyFigures } from "../../properties/scenarios/compare.js";
+import { cost, policyFigures as figures, NO_WORK } from "../../properties/scenarios/test-support/figures.js";
 import {
   asciiText,
   type ComparisonSetting,
@@ -10,32 +9,6 @@ import {
   renderTable,
   wrapText,
 } from "./comparison-table.js";
-
-function cost(parts: Omit<CostBreakdown, "total">): CostBreakdown {
-  const total =
-    parts.copy + parts.folio + parts.freelist + parts.wakeups + parts.compaction + parts.reclaim + parts.drain;
-  return { ...parts, total };
-}
-
-function figures(
-  policy: string,
-  relativeThroughput: number,
-  pagesWritten: number,
-  c: CostBreakdown,
-  counters: ComparisonCounters,
-): PolicyFigures {
-  return {
-    policy,
-    relativeThroughput,
-    counters,
-    pagesRequested: counters.writes * 512,
-    pagesWritten,
-    cost: c,
-    costPerPageWrittenNs: pagesWritten === 0 ? Number.POSITIVE_INFINITY : c.total / pagesWritten,
-    writeCounters: ZERO_ALLOC_COUNTERS,
-    timeline: [],
-  };
-}
 
 /** Two writes of 512 pages under three policies, figures chosen by hand. */
 const SMALL_COMPARISON: Comparison = {
@@ -91,18 +64,7 @@ const SMALL_COMPARISON: Comparison = {
       0,
       0,
       cost({ copy: 0, folio: 0, freelist: 3000, wakeups: 0, compaction: 0, reclaim: 0, drain: 0 }),
-      {
-        writes: 2,
-        slowpathEntries: 20,
-        directCompactions: 0,
-        compactPagesScanned: 0,
-        directReclaims: 0,
-        drainAllPages: 0,
-        kswapdWakes: 0,
-        kcompactdWakes: 0,
-        enomem: 2,
-        folioOrders: { "-1": 2 },
-      },
+      { ...NO_WORK, writes: 2, slowpathEntries: 20, enomem: 2, folioOrders: { "-1": 2 } },
     ),
   ],
 };

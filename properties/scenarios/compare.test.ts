@@ -1,33 +1,13 @@
 /** spreadOverSeeds(): one policy's relative throughput across seeds, on hand-made comparisons. */
 
 import { describe, expect, it } from "vitest";
-import { ZERO_ALLOC_COUNTERS } from "../../model/alloc-counters.js";
 import type { Comparison, PolicyFigures } from "./compare.js";
 import { spreadOverSeeds } from "./compare.js";
+import { cost, NO_WORK, policyFigures } from "./test-support/figures.js";
 
 function figures(policy: string, relativeThroughput: number, enomem = 0): PolicyFigures {
-  return {
-    policy,
-    relativeThroughput,
-    counters: {
-      writes: 10,
-      slowpathEntries: 0,
-      directCompactions: 0,
-      compactPagesScanned: 0,
-      directReclaims: 0,
-      drainAllPages: 0,
-      kswapdWakes: 0,
-      kcompactdWakes: 0,
-      enomem,
-      folioOrders: {},
-    },
-    pagesRequested: 10,
-    pagesWritten: 10,
-    cost: { total: 0, copy: 0, folio: 0, freelist: 0, compaction: 0, reclaim: 0, drain: 0, wakeups: 0 },
-    costPerPageWrittenNs: 0,
-    writeCounters: ZERO_ALLOC_COUNTERS,
-    timeline: [],
-  };
+  const nothing = cost({ copy: 0, folio: 0, freelist: 0, compaction: 0, reclaim: 0, drain: 0, wakeups: 0 });
+  return policyFigures(policy, relativeThroughput, 10, nothing, { ...NO_WORK, writes: 1, enomem });
 }
 
 function comparison(seed: number, policies: PolicyFigures[], scenario = "s"): Comparison {
