@@ -255,10 +255,12 @@ export interface FreelistResult {
 }
 
 /**
- * mm/page_alloc.c get_page_from_freelist() for one zone. The high-watermark pre-check that sets
- * ZONE_BELOW_HIGH only tunes pcp->high, which is fixed in this model, so the zone passes when
- * the requested watermark passes. With ALLOC_NOFRAGMENT a failure is retried without it
- * (one node: there is no remote node to prefer over fragmenting), unless vm.defrag_mode is set.
+ * mm/page_alloc.c get_page_from_freelist() for one zone. A zone not yet flagged ZONE_BELOW_HIGH
+ * is first checked against its high watermark: passing tries the zone at once, failing sets the
+ * flag (pcp->high then shrinks, pcp.ts), and the requested watermark decides. The decision is
+ * the requested watermark's either way: high is never below it. With ALLOC_NOFRAGMENT a failure
+ * is retried without it (one node: there is no remote node to prefer over fragmenting), unless
+ * vm.defrag_mode is set.
  */
 export function getPageFromFreelist(zone: ZoneState, request: FreelistRequest, events: EventSink): FreelistResult {
   const { order, migratetype, cpu, probe } = request;

@@ -434,7 +434,8 @@ describe("draining: drain_pages_zone() and __drain_all_pages()", () => {
   });
 });
 
-describe("pcp->high auto-tuning (high_min 16, high_max 64, batch 4)", () => {
+describe("pcp->high auto-tuning", () => {
+  /** SMALL_TEST_ZONE with a high_max: high_min 16, high_max 64, batch 4. */
   const TUNED = { ...SMALL_TEST_ZONE, pcpHighMax: 64 };
   const below = (zone: ZoneState): ZoneState => ({ ...zone, belowHigh: true });
 
@@ -456,6 +457,29 @@ describe("pcp->high auto-tuning (high_min 16, high_max 64, batch 4)", () => {
       allocFactor: 1,
       high: 16,
     });
+  });
+
+  it("with high_max below high_min (a low watermark above managed / 8) clamp() holds pcp->high near high_max", () => {
+    // 4096 pages, 4 CPUs, batch 1, high_min 134, high_max 128 (zone-config.test.ts works them out).
+    const zone = emptyZone({ nrPages: 1 << 12, watermarkScaleFactor: 1000 });
+    // __clamp(0, 134, 128): 0 >= 128 no, 0 <= 134: lo = 134; then min(134 + 1, 128) = 128.
+    expect(nrPcpAlloc(zone, { count: 0, allocFactor: 0, high: 0 }, 0)).toMatchObject({ high: 128 });
+    // Below high (no growth) the first clamp stands: 134, where min(max(0, 134), 128) would say 128.
+    expect(nrPcpAlloc({ ...zone, belowHigh: true }, { count: 0, allocFactor: 0, high: 0 }, 0)).toEqual({
+      batch: 1,
+      allocFactor: 1,
+      high: 134,
+    });
+    // __clamp(128, 134, 128): 128 >= 128: hi = 128, and the same again.
+    expect(nrPcpAlloc(zone, { count: 0, allocFactor: 0, high: 128 }, 0)).toMatchObject({ high: 128 });
+    // Below high: max(128 - max(fc, 1), 134) = 134; threshold max(count, 134).
+    expect(nrPcpHigh({ ...zone, belowHigh: true }, { count: 5, freeCount: 3, high: 128 }, false)).toEqual({
+      threshold: 134,
+      high: 134,
+    });
+    // decay_pcp_high() leaves it: 128 > 134 is false, and 5 pages are below it.
+    const settled = withPcp(zone, 0, { high: 128 });
+    expect(vmstatUpdate(settled, [])).toBe(settled);
   });
 
   it("nr_pcp_high(): room for the run of frees once full; below the high watermark, shrink and spill at once", () => {

@@ -136,7 +136,8 @@ export interface PcpHighThreshold {
  * - While kswapd reclaims (ZONE_RECLAIM_ACTIVE): at most batch * 4, so reclaimed pages reach the
  *   buddy lists sooner, and pcp->high drops by the run of frees.
  * - Below the high watermark (ZONE_BELOW_HIGH), pcp->high drops by the run of frees, and the
- *   threshold is what the list holds now: each free spills.
+ *   threshold is what the list holds now, or high_min if that is more: each free past high_min
+ *   spills.
  * - Otherwise, a pcp that reached its high is given room for the run of frees plus a batch.
  * With high_min == high_max (a hand-set pcp->high) only the first two apply, and change nothing.
  */
@@ -446,8 +447,10 @@ export function decayPcpHighDraft(draft: ZoneDraft, cpu: number, events: EventSi
  * mm/vmstat.c vmstat_update() on every CPU: refresh_cpu_vm_stats(true), whose part that changes
  * the zone is decay_pcp_high() (mm/page_alloc.c) of the CPU's pcp. The kernel runs it once per
  * vm.stat_interval (1 s) on each CPU with work to do; the model runs it once per tick, so a tick
- * stands for at least that long. (A CPU whose worker went idle, with pcp->high at high_min and
- * nothing to spill, would not run it: there it would do nothing anyway.)
+ * stands for at least that long. Not modelled: the worker is deferrable work, so an idle
+ * (NOHZ) CPU decays only when it next wakes; and a CPU whose worker stopped (pcp->high at
+ * high_min, nothing to spill) runs it again only after its counters change, when it would do
+ * nothing anyway.
  */
 export function vmstatUpdate(zone: ZoneState, events: EventSink): ZoneState {
   const draft = openZoneDraft(zone);

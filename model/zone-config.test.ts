@@ -186,6 +186,13 @@ describe("buildZoneConfig() defaults", () => {
     expect([c.pcpBatch, c.pcpHighMin, c.pcpHighMax, c.nrCpus]).toEqual([7, 99, 99, 1]);
     const tuned = buildZoneConfig({ nrPages: 1 << 12, pcpBatch: 7, pcpHigh: 99, pcpHighMax: 300 });
     expect([tuned.pcpHighMin, tuned.pcpHighMax]).toEqual([99, 300]);
+  });
+
+  it("builds a zone whose low watermark is above managed / 8: high_max below high_min, as the kernel does", () => {
+    // 4096 pages, 4 CPUs, watermark_scale_factor 1000: min 128, delta max(32, 409) = 409, low 537.
+    // high_min = max(537 / 4, 4) = 134; high_max = max(4096 / 8 / 4, 4) = 128.
+    const c = buildZoneConfig({ nrPages: 1 << 12, watermarkScaleFactor: 1000 });
+    expect([c.watermarks.low, c.pcpHighMin, c.pcpHighMax]).toEqual([537, 134, 128]);
     expect(buildZoneConfig({ thpOrder: null }).nrPcpLists).toBe(12);
   });
 });
@@ -214,7 +221,7 @@ describe("ZoneConfigError", () => {
     ["watermark_scale_factor 3001", { watermarkScaleFactor: 3001 }, "watermarkScaleFactor", /got 3001/],
     ["pcp batch 0", { pcpBatch: 0 }, "pcpBatch", /got 0/],
     ["negative pcp high", { pcpHigh: -1 }, "pcpHigh", /got -1/],
-    ["pcp high_max below high_min", { pcpHigh: 16, pcpHighMax: 8 }, "pcpHighMax", /\[16, 16777216\], got 8/],
+    ["negative pcp high_max", { pcpHighMax: -1 }, "pcpHighMax", /\[0, 16777216\], got -1/],
     ["negative boost factor", { watermarkBoostFactor: -1 }, "watermarkBoostFactor", /got -1/],
   ];
 

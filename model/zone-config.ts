@@ -44,6 +44,7 @@ export interface ZoneConfigInput {
   /**
    * pcp->high_max, for a zone that auto-tunes pcp->high between `pcpHigh` (high_min) and this.
    * Default: pcpHigh when pcpHigh is given (a hand-set high), else zone_highsize() of managed / 8.
+   * May be below high_min, as the kernel's formulas allow (see buildZoneConfig()).
    */
   readonly pcpHighMax?: number;
   /**
@@ -78,7 +79,11 @@ export interface ZoneConfig {
   readonly pcpBatch: number;
   /** pcp->high_min: where pcp->high decays back to, and the high it never goes below. */
   readonly pcpHighMin: number;
-  /** pcp->high_max: how far pcp->high may grow; equal to pcpHighMin when auto-tuning is off. */
+  /**
+   * pcp->high_max: how far pcp->high may grow; equal to pcpHighMin when auto-tuning is off. Below
+   * pcpHighMin when the low watermark is above managed / 8: the kernel's clamp() then lets
+   * pcp->high go between the two only briefly.
+   */
   readonly pcpHighMax: number;
   /** NR_PCP_LISTS: MIGRATE_PCPTYPES lists per order 0..COSTLY, plus two (movable, other) for the THP order. */
   readonly nrPcpLists: number;
@@ -234,7 +239,10 @@ export function buildZoneConfig(input: ZoneConfigInput = {}): ZoneConfig {
     input.pcpHigh === undefined
       ? zoneHighsize(Math.floor(nrPages / MIN_PERCPU_PAGELIST_HIGH_FRACTION), pcpBatch, nrCpus)
       : pcpHighMin;
-  const pcpHighMax = intInRange("pcpHighMax", input.pcpHighMax ?? defaultHighMax, pcpHighMin, 1 << 24);
+  // Not checked against high_min: with a low watermark above managed / 8 (a large
+  // watermark_scale_factor or min_free_kbytes) the kernel's own formulas give high_max < high_min,
+  // and it runs so; clamp() then keeps pcp->high near high_max (pcp.ts clampedHigh()).
+  const pcpHighMax = intInRange("pcpHighMax", input.pcpHighMax ?? defaultHighMax, 0, 1 << 24);
   const cacheSliceKb = intInRange(
     "perCpuCacheSliceKb",
     input.perCpuCacheSliceKb ?? DEFAULT_PER_CPU_CACHE_SLICE_KB,

@@ -421,6 +421,9 @@ describe("model vs reference allocator", () => {
       for (const s of assertAgree({ zone: tuned }, mix, 0x4a9e + i, 60, "vmstat-only")) reached.add(s);
     }
     expect([...reached]).toEqual(expect.arrayContaining(["pcp-high-raised", "below-high", "decay-spill", "pcp-spill"]));
+    // high_max below high_min, as the kernel's formulas give when the low watermark is above
+    // managed / 8: both clamp the kernel's way.
+    assertAgree({ zone: { ...SMALL_ZONE, pcpHighMax: 8 } }, SMALL_MIX, 0x4a9f, 30, "vmstat-only");
   });
 
   it("agree on a CPU whose cache slice leaves PCPF_FREE_HIGH_BATCH clear", () => {
