@@ -62,8 +62,8 @@ export interface PerCpuPages {
   /**
    * pcp->high: spill to the buddy lists at this many pages. Auto-tuned (6.7+) between the
    * config's pcpHighMin and pcpHighMax by nr_pcp_alloc(), nr_pcp_high() and decay_pcp_high()
-   * (pcp.ts). Starts at 0, as per_cpu_pages_init() leaves it; every use clamps it into
-   * [high_min, high_max] first.
+   * (pcp.ts). Starts at 0, as per_cpu_pages_init() leaves it; nr_pcp_alloc() and nr_pcp_high()
+   * clamp it into [high_min, high_max] before using it (decay_pcp_high() does not).
    */
   readonly high: number;
   /** pcp->free_count: recent consecutive frees, which scale the next free_pcppages_bulk batch. */
@@ -144,8 +144,9 @@ export interface ZoneState {
   readonly reclaimActive: boolean;
   /**
    * ZONE_BELOW_HIGH: an allocation found the zone below its high watermark
-   * (get_page_from_freelist()). While set, pcp->high shrinks on every spill instead of growing;
-   * a spill that leaves the zone above the high watermark clears it (free_frozen_page_commit()).
+   * (get_page_from_freelist()). While set, refills no longer raise pcp->high and every free to a
+   * pcp lowers it (nr_pcp_high()); a spill that leaves the zone above the high watermark clears
+   * it (free_frozen_page_commit()).
    */
   readonly belowHigh: boolean;
   /** zone->nr_reserved_highatomic, in pages. */
