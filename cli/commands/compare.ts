@@ -26,13 +26,7 @@ import { intFlag, type ParsedArgs, parseArgs, UsageError } from "../args.js";
 import { resolvePolicy } from "../policy-file.js";
 import { isInteractive } from "../progress.js";
 import { comparisonHtml } from "../report/comparison-html.js";
-import {
-  type ComparisonSetting,
-  comparisonTable,
-  seedSpreadTable,
-  settingOf,
-  wrapText,
-} from "../report/comparison-table.js";
+import { comparisonReportText, settingOf, wrapText } from "../report/comparison-table.js";
 import { writeReportFile } from "../write-report.js";
 import type { CommandContext } from "./context.js";
 
@@ -107,6 +101,13 @@ export function pagesFlag(args: ParsedArgs): number | undefined {
   return pages;
 }
 
+/** --seeds N with --seed S: the seeds S .. S+N-1 (just [S] without --seeds). */
+export function seedsFlag(args: ParsedArgs, seed: number): number[] {
+  const nrSeeds = intFlag(args, "seeds", 1, 1, MAX_SEEDS);
+  if (seed + nrSeeds - 1 > 2 ** 31 - 1) throw new UsageError(`--seeds: seed ${seed} + ${nrSeeds - 1} is past 2^31 - 1`);
+  return Array.from({ length: nrSeeds }, (_, i) => seed + i);
+}
+
 /** A scenario by id, on a zone of `pages` when given. */
 export function scenarioFor(id: string, pages: number | undefined): Scenario {
   const scenario = scenarioById(id);
@@ -146,13 +147,11 @@ export async function compareCommand(argv: readonly string[], ctx: CommandContex
     throw new UsageError(`--scenario is required (known: ${SCENARIOS.map((s) => s.id).join(", ")})`);
   }
   const seed = intFlag(args, "seed", DEFAULT_SCENARIO_SEED, -(2 ** 31), 2 ** 31 - 1);
-  const nrSeeds = intFlag(args, "seeds", 1, 1, MAX_SEEDS);
-  if (seed + nrSeeds - 1 > 2 ** 31 - 1) throw new UsageError(`--seeds: seed ${seed} + ${nrSeeds - 1} is past 2^31 - 1`);
+  const seeds = seedsFlag(args, seed);
   const scenario = scenarioFor(scenarioId, pagesFlag(args));
   const policiesText = args.flags.get("policies")?.[0];
   const policies = policiesText === undefined ? [...BUILTIN_POLICIES] : await policiesFlag(policiesText, ctx.root);
   const count = policies.some((p) => p.id === "baseline") ? policies.length : policies.length + 1;
-  const seeds = Array.from({ length: nrSeeds }, (_, i) => seed + i);
   const comparisons: Comparison[] = [];
   for (const s of seeds) {
     ctx.progress(`compare: ${scenario.id} under ${count} policies (seed ${s})...`);
@@ -160,11 +159,11 @@ export async function compareCommand(argv: readonly string[], ctx: CommandContex
   }
   if (isInteractive(ctx)) ctx.progress("");
   const comparison = comparisons[0] as Comparison;
-  const spread = nrSeeds > 1 ? spreadOverSeeds(comparisons) : undefined;
+  const spread = seeds.length > 1 ? spreadOverSeeds(comparisons) : undefined;
   const files = writeComparisonReports(comparison, spread, scenario, policies, ctx.root);
   if (args.booleans.has("json")) ctx.out(comparisonJsonText(comparison, spread).trimEnd());
   else {
-    ctx.out(comparisonText(comparison, spread, settingOf(scenario, policies)).trimEnd());
+    ctx.out(comparisonReportText(comparison, settingOf(scenario, policies), spread).trimEnd());
     ctx.out("");
     ctx.out(`reports written: ${files.join(", ")}`);
   }
@@ -175,16 +174,6 @@ export async function compareCommand(argv: readonly string[], ctx: CommandContex
 export function comparisonJsonText(comparison: Comparison, spread?: SeedComparison): string {
   const doc = comparisonJson(comparison);
   return `${JSON.stringify(spread === undefined ? doc : { ...doc, acrossSeeds: spread }, null, 2)}\n`;
-}
-
-/** The tables of the first seed, then the spread over all of them when more than one ran. */
-function comparisonText(
-  comparison: Comparison,
-  spread: SeedComparison | undefined,
-  setting: ComparisonSetting,
-): string {
-  const text = comparisonTable(comparison, setting);
-  return spread === undefined ? text : `${text}\n${seedSpreadTable(spread)}`;
 }
 
 /** reports/compare-<scenario>.{txt,json,html}; returns their paths relative to the root. */
@@ -198,9 +187,9 @@ function writeComparisonReports(
   const setting = settingOf(scenario, policies);
   const base = join("reports", `compare-${scenario.id}`);
   const files: [string, string][] = [
-    [`${base}.txt`, comparisonText(comparison, spread, setting)],
+    [`${base}.txt`, comparisonReportText(comparison, setting, spread)],
     [`${base}.json`, comparisonJsonText(comparison, spread)],
-    [`${base}.html`, comparisonHtml(comparison, setting)],
+    [`${base}.html`, comparisonHtml(comparison, setting, spread)],
   ];
   for (const [file, text] of files) writeReportFile(join(root, file), text);
   return files.map(([file]) => file);

@@ -61,6 +61,27 @@ describe("gfpcheck validate on the example policy", () => {
   });
 });
 
+describe("gfpcheck validate --seeds", () => {
+  it("adds, after each scenario's tables, every policy's throughput at each seed, in text and HTML", async () => {
+    const { dir, out } = await validate([EXAMPLE, ...QUICK, "--seeds", "2"]);
+    const base = join(dir, "reports", "validate-wake-kcompactd-above-costly");
+    const text = readFileSync(`${base}.txt`, "utf8");
+    expect(out.startsWith(text.trimEnd())).toBe(true);
+    // The properties and the tables stay those of seed 1; the spread follows them.
+    expect(text).toContain("Properties (seed 1, up to 5 runs each):");
+    expect(text).toContain("gfpcheck compare: forking-server-checkpoint, seed 1");
+    expect(text).toContain("Relative throughput over 2 seeds (1, 2); the tables above are for seed 1:");
+    const lines = text.split("\n");
+    const header = lines.findIndex((l) => l.startsWith("policy") && l.includes("seed 2"));
+    const rows = lines.slice(header + 2, header + 11).map((l) => l.split(/\s+/)[0]);
+    expect(rows.slice(0, 2)).toEqual(["baseline", "wake-kcompactd-above-costly"]);
+    expect(rows).toHaveLength(9);
+    expect(lines[header + 2]).toMatch(/^baseline +1\.000 +1\.000 +1\.000 +1\.000-1\.000 +0\.000 +0$/);
+    const html = readFileSync(`${base}.html`, "utf8");
+    expect(html).toContain("Relative throughput over 2 seeds (1, 2)");
+  }, 120_000);
+});
+
 describe("gfpcheck validate on bad input", () => {
   it.each([
     ["syntax-error.ts", 'export default { id: "oops", title: "t",, };\n', /cannot load the module/],
@@ -89,6 +110,7 @@ describe("gfpcheck validate on bad input", () => {
     [["a.ts", "b.ts"], /expected one policy file, got 2/],
     [[EXAMPLE, "--pages", "3000"], /--pages: expected an integer in \[4096/],
     [[EXAMPLE, "--runs", "0"], /--runs: expected an integer/],
+    [[EXAMPLE, "--seeds", "0"], /--seeds: expected an integer in \[1, 20\]/],
     [[EXAMPLE, "--policies", "baseline"], /unknown option --policies/],
     [["no-such-policy"], /no-such-policy: unknown policy/],
   ])("usage %j: one line, exit 2", async (args, message) => {
@@ -102,6 +124,6 @@ describe("gfpcheck validate on bad input", () => {
     const { code, out } = await validate(["--help"]);
     expect(code).toBe(0);
     expect(out).toContain("should hold every property");
-    for (const flag of ["--runs", "--time", "--seed", "--pages"]) expect(out).toContain(flag);
+    for (const flag of ["--runs", "--time", "--seed", "--seeds", "--pages"]) expect(out).toContain(flag);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * gfpcheck validate FILE [--runs N] [--time SECONDS] [--seed S] [--pages N]
+ * gfpcheck validate FILE [--runs N] [--time SECONDS] [--seed S] [--seeds N] [--pages N]
  *
  * What most users come for: their policy module against every property, then every scenario
  * under it and under every built-in policy, in one report to paste into a patch email.
@@ -12,7 +12,12 @@ import { POLICY_HELPERS } from "../../model/policies/helpers.js";
 import { BUILTIN_POLICIES } from "../../model/policies/index.js";
 import type { Policy } from "../../model/policies/policy.js";
 import { ALL_PROPERTIES } from "../../properties/registry.js";
-import { type Comparison, compareScenario } from "../../properties/scenarios/compare.js";
+import {
+  type Comparison,
+  compareScenario,
+  type SeedComparison,
+  spreadOverSeeds,
+} from "../../properties/scenarios/compare.js";
 import { SCENARIOS } from "../../properties/scenarios/index.js";
 import { intFlag, parseArgs, UsageError } from "../args.js";
 import { type CheckReport, runCheck } from "../check-run.js";
@@ -21,7 +26,7 @@ import { isInteractive } from "../progress.js";
 import { comparisonSection, htmlPage } from "../report/comparison-html.js";
 import {
   type ComparisonSetting,
-  comparisonTable,
+  comparisonReportText,
   MAX_COLUMNS,
   renderTable,
   settingOf,
@@ -29,14 +34,14 @@ import {
 } from "../report/comparison-table.js";
 import { escapeXml } from "../report/svg-chart.js";
 import { writeReportFile } from "../write-report.js";
-import { DEFAULT_SCENARIO_SEED, MIN_PAGES, pagesFlag, scenarioFor } from "./compare.js";
+import { DEFAULT_SCENARIO_SEED, MAX_SEEDS, MIN_PAGES, pagesFlag, scenarioFor, seedsFlag } from "./compare.js";
 import type { CommandContext } from "./context.js";
 
 const DEFAULT_RUNS = 100;
 
 export const VALIDATE_HELP = `gfpcheck validate — check a policy of your own before proposing it
 
-Usage: gfpcheck validate FILE [--runs N] [--time SECONDS] [--seed S] [--pages N]
+Usage: gfpcheck validate FILE [--runs N] [--time SECONDS] [--seed S] [--seeds N] [--pages N]
 
   FILE            your policy: a .ts or .js module whose default export (or \`policy\` export)
                   is a Policy; start from cli/examples/wake-kcompactd-above-costly.ts.
@@ -46,6 +51,9 @@ Usage: gfpcheck validate FILE [--runs N] [--time SECONDS] [--seed S] [--pages N]
                   limit, how many runs fit varies, and so may the report)
   --seed S        seed of the properties and of the scenarios; the same seed gives the same
                   report byte for byte (default ${DEFAULT_SCENARIO_SEED})
+  --seeds N       also run the scenarios at seeds S+1 .. S+N-1 (N up to ${MAX_SEEDS}) and add each
+                  policy's relative throughput at every seed, with its mean and min-max: one
+                  seed's order of two close policies can be luck (the properties run at S)
   --pages N       run the scenarios on a smaller zone for a quick look: N pages, a power of
                   two from ${MIN_PAGES}
 
@@ -85,7 +93,12 @@ export interface ValidateReport {
   readonly source: string;
   readonly policy: Policy;
   readonly check: CheckReport;
-  readonly comparisons: readonly { readonly comparison: Comparison; readonly setting: ComparisonSetting }[];
+  /** Per scenario: the comparison at --seed, and with --seeds the spread over all of them. */
+  readonly comparisons: readonly {
+    readonly comparison: Comparison;
+    readonly setting: ComparisonSetting;
+    readonly spread?: SeedComparison;
+  }[];
 }
 
 function violated(report: ValidateReport): string[] {
@@ -152,7 +165,9 @@ export function validateText(report: ValidateReport): string {
   }
   lines.push("", ...wrapText(conclusion(report), MAX_COLUMNS));
   const text = lines.map((l) => l.trimEnd()).join("\n");
-  const tables = report.comparisons.map(({ comparison, setting }) => comparisonTable(comparison, setting));
+  const tables = report.comparisons.map(({ comparison, setting, spread }) =>
+    comparisonReportText(comparison, setting, spread),
+  );
   return [`${text}\n`, ...tables].join(`\n${"=".repeat(MAX_COLUMNS)}\n\n`);
 }
 
@@ -171,7 +186,7 @@ export function validateHtml(report: ValidateReport): string {
     `<h2>${escapeXml(`Properties (seed ${check.seed}, up to ${check.runsPerProperty} runs each)`)}</h2>`,
     `<table>\n<tr>${head.map((c) => `<th>${c}</th>`).join("")}</tr>\n${rows.join("\n")}\n</table>`,
     `<p><strong>${escapeXml(conclusion(report))}</strong></p>`,
-    ...report.comparisons.map(({ comparison, setting }) => comparisonSection(comparison, setting)),
+    ...report.comparisons.map(({ comparison, setting, spread }) => comparisonSection(comparison, setting, spread)),
   ].join("\n");
   return htmlPage(`gfpcheck validate: ${policy.id}`, body);
 }
@@ -181,6 +196,7 @@ export async function validateCommand(argv: readonly string[], ctx: CommandConte
     { name: "runs", kind: "string" },
     { name: "time", kind: "string" },
     { name: "seed", kind: "string" },
+    { name: "seeds", kind: "string" },
     { name: "pages", kind: "string" },
   ]);
   if (args.positionals.length !== 1) {
@@ -192,6 +208,7 @@ export async function validateCommand(argv: readonly string[], ctx: CommandConte
   }
   const source = args.positionals[0] as string;
   const seed = intFlag(args, "seed", DEFAULT_SCENARIO_SEED, -(2 ** 31), 2 ** 31 - 1);
+  const seeds = seedsFlag(args, seed);
   const runs = intFlag(args, "runs", DEFAULT_RUNS, 1, 10_000_000);
   const time = intFlag(args, "time", 0, 0, 365 * 24 * 3600);
   const pages = pagesFlag(args);
@@ -222,8 +239,13 @@ export async function validateCommand(argv: readonly string[], ctx: CommandConte
   );
   const policies = [policy, ...BUILTIN_POLICIES.filter((p) => p.id !== policy.id)];
   const comparisons = scenarios.map((scenario) => {
-    ctx.progress(`validate: ${scenario.id} under ${policy.id} and every built-in policy (seed ${seed})...`);
-    return { comparison: compareScenario(scenario, policies, seed), setting: settingOf(scenario, policies) };
+    const bySeed = seeds.map((s) => {
+      ctx.progress(`validate: ${scenario.id} under ${policy.id} and every built-in policy (seed ${s})...`);
+      return compareScenario(scenario, policies, s);
+    });
+    const comparison = bySeed[0] as Comparison;
+    const setting = settingOf(scenario, policies);
+    return bySeed.length > 1 ? { comparison, setting, spread: spreadOverSeeds(bySeed) } : { comparison, setting };
   });
   if (isInteractive(ctx)) ctx.progress("");
   const report: ValidateReport = { source, policy, check, comparisons };

@@ -5,9 +5,9 @@
  * be mailed or attached as it is; the same figures always give the same bytes.
  */
 
-import type { Comparison, PolicyFigures } from "../../properties/scenarios/compare.js";
+import type { Comparison, PolicyFigures, SeedComparison } from "../../properties/scenarios/compare.js";
 import type { WindowKind, WindowSample } from "../../properties/scenarios/scenario.js";
-import { type ComparisonSetting, comparisonTable, obtainedOrders } from "./comparison-table.js";
+import { type ComparisonSetting, comparisonReportText, obtainedOrders } from "./comparison-table.js";
 import { escapeXml, lineChart, type Series, stackedBarChart } from "./svg-chart.js";
 
 export interface Chart {
@@ -141,7 +141,12 @@ export function comparisonCharts(comparison: Comparison): Chart[] {
 }
 
 /** A comparison as a block of a page: heading, the text table, the charts. */
-export function comparisonSection(comparison: Comparison, setting: ComparisonSetting, heading = "h2"): string {
+export function comparisonSection(
+  comparison: Comparison,
+  setting: ComparisonSetting,
+  spread?: SeedComparison,
+  heading = "h2",
+): string {
   const figures = comparisonCharts(comparison)
     .map((chart) => `<figure>${chart.svg}<figcaption>${escapeXml(chart.caption)}</figcaption></figure>`)
     .join("\n");
@@ -149,7 +154,7 @@ export function comparisonSection(comparison: Comparison, setting: ComparisonSet
     `<section class="comparison">`,
     `<${heading}>${escapeXml(`Scenario ${comparison.scenario}, seed ${comparison.seed}`)}</${heading}>`,
     `<p>${escapeXml(setting.title)}</p>`,
-    `<pre>${escapeXml(comparisonTable(comparison, setting))}</pre>`,
+    `<pre>${escapeXml(comparisonReportText(comparison, setting, spread))}</pre>`,
     figures,
     "</section>",
   ].join("\n");
@@ -187,6 +192,6 @@ export function htmlPage(title: string, body: string): string {
 }
 
 /** reports/compare-<scenario>.html. */
-export function comparisonHtml(comparison: Comparison, setting: ComparisonSetting): string {
-  return htmlPage(`gfpcheck compare: ${comparison.scenario}`, comparisonSection(comparison, setting));
+export function comparisonHtml(comparison: Comparison, setting: ComparisonSetting, spread?: SeedComparison): string {
+  return htmlPage(`gfpcheck compare: ${comparison.scenario}`, comparisonSection(comparison, setting, spread));
 }

@@ -351,3 +351,13 @@ export function seedSpreadTable(spread: SeedComparison): string {
   ];
   return `${lines.map((l) => asciiText(l).trimEnd()).join("\n")}\n`;
 }
+
+/** A comparison's tables, then, when more than one seed ran, the spread over the seeds. */
+export function comparisonReportText(
+  comparison: Comparison,
+  setting: ComparisonSetting,
+  spread?: SeedComparison,
+): string {
+  const text = comparisonTable(comparison, setting);
+  return spread === undefined ? text : `${text}\n${seedSpreadTable(spread)}`;
+}
