@@ -423,24 +423,21 @@ export function drainPagesZone(
 /**
  * decay_pcp_high() on a draft: lower pcp->high by an eighth towards high_min (by at most as much
  * as leaves batch << CONFIG_PCP_BATCH_SCALE_MAX pages above it), then spill what is above it, a
- * batch per zone lock. Returns whether there is more to do next time. Like the kernel, this does
- * not clamp pcp->high first: a pcp that never refilled nor spilled still has 0 and nothing.
+ * batch per zone lock. Like the kernel, this does not clamp pcp->high first: a pcp that never
+ * refilled nor spilled still has 0 and nothing. (The kernel's return value, "more to do", only
+ * keeps the vmstat worker queued; the model runs it at every tick.)
  */
-export function decayPcpHighDraft(draft: ZoneDraft, cpu: number, events: EventSink): boolean {
+export function decayPcpHighDraft(draft: ZoneDraft, cpu: number, events: EventSink): void {
   const { pcpBatch: batch, pcpHighMin: highMin } = draft.zone.config;
   const pcp = pcpOf(draft.zone, cpu);
-  let todo = false;
   let high = pcp.high;
   if (high > highMin) {
     high = Math.max(pcp.count - (batch << PCP_BATCH_SCALE_MAX), high - (high >> 3), highMin);
     pcpForWrite(draft, cpu).high = high;
-    if (high > highMin) todo = true;
   }
   for (let toDrain = pcp.count - high; toDrain > 0; toDrain -= batch) {
     freePcppagesBulkDraft(draft, Math.min(toDrain, batch), cpu, 0, events);
-    todo = true;
   }
-  return todo;
 }
 
 /**
