@@ -10,10 +10,9 @@ import { BUILTIN_POLICIES } from "../../model/policies/index.js";
 import type { Policy } from "../../model/policies/policy.js";
 import {
   type Comparison,
-  compareScenario,
+  compareAtSeeds,
   comparisonJson,
   type SeedComparison,
-  spreadOverSeeds,
 } from "../../properties/scenarios/compare.js";
 import {
   type ForkingServerShape,
@@ -152,14 +151,10 @@ export async function compareCommand(argv: readonly string[], ctx: CommandContex
   const policiesText = args.flags.get("policies")?.[0];
   const policies = policiesText === undefined ? [...BUILTIN_POLICIES] : await policiesFlag(policiesText, ctx.root);
   const count = policies.some((p) => p.id === "baseline") ? policies.length : policies.length + 1;
-  const comparisons: Comparison[] = [];
-  for (const s of seeds) {
-    ctx.progress(`compare: ${scenario.id} under ${count} policies (seed ${s})...`);
-    comparisons.push(compareScenario(scenario, policies, s));
-  }
+  const { comparison, spread } = compareAtSeeds(scenario, policies, seeds, (s) =>
+    ctx.progress(`compare: ${scenario.id} under ${count} policies (seed ${s})...`),
+  );
   if (isInteractive(ctx)) ctx.progress("");
-  const comparison = comparisons[0] as Comparison;
-  const spread = seeds.length > 1 ? spreadOverSeeds(comparisons) : undefined;
   const files = writeComparisonReports(comparison, spread, scenario, policies, ctx.root);
   if (args.booleans.has("json")) ctx.out(comparisonJsonText(comparison, spread).trimEnd());
   else {

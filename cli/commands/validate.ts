@@ -12,12 +12,7 @@ import { POLICY_HELPERS } from "../../model/policies/helpers.js";
 import { BUILTIN_POLICIES } from "../../model/policies/index.js";
 import type { Policy } from "../../model/policies/policy.js";
 import { ALL_PROPERTIES } from "../../properties/registry.js";
-import {
-  type Comparison,
-  compareScenario,
-  type SeedComparison,
-  spreadOverSeeds,
-} from "../../properties/scenarios/compare.js";
+import { type Comparison, compareAtSeeds, type SeedComparison } from "../../properties/scenarios/compare.js";
 import { SCENARIOS } from "../../properties/scenarios/index.js";
 import { intFlag, parseArgs, UsageError } from "../args.js";
 import { type CheckReport, runCheck } from "../check-run.js";
@@ -239,13 +234,11 @@ export async function validateCommand(argv: readonly string[], ctx: CommandConte
   );
   const policies = [policy, ...BUILTIN_POLICIES.filter((p) => p.id !== policy.id)];
   const comparisons = scenarios.map((scenario) => {
-    const bySeed = seeds.map((s) => {
-      ctx.progress(`validate: ${scenario.id} under ${policy.id} and every built-in policy (seed ${s})...`);
-      return compareScenario(scenario, policies, s);
-    });
-    const comparison = bySeed[0] as Comparison;
+    const { comparison, spread } = compareAtSeeds(scenario, policies, seeds, (s) =>
+      ctx.progress(`validate: ${scenario.id} under ${policy.id} and every built-in policy (seed ${s})...`),
+    );
     const setting = settingOf(scenario, policies);
-    return bySeed.length > 1 ? { comparison, setting, spread: spreadOverSeeds(bySeed) } : { comparison, setting };
+    return spread === undefined ? { comparison, setting } : { comparison, setting, spread };
   });
   if (isInteractive(ctx)) ctx.progress("");
   const report: ValidateReport = { source, policy, check, comparisons };

@@ -157,3 +157,22 @@ export function spreadOverSeeds(comparisons: readonly Comparison[]): SeedCompari
   });
   return { scenario: first.scenario, seeds: comparisons.map((c) => c.seed), policies };
 }
+
+/**
+ * Model plumbing: the scenario at each of `seeds` (`onSeed` is told before each), as the first
+ * seed's comparison and, when more than one seed ran, the spread over all of them.
+ */
+export function compareAtSeeds(
+  scenario: Scenario,
+  policies: readonly Policy[],
+  seeds: readonly number[],
+  onSeed: (seed: number) => void = () => {},
+): { comparison: Comparison; spread: SeedComparison | undefined } {
+  const comparisons = seeds.map((seed) => {
+    onSeed(seed);
+    return compareScenario(scenario, policies, seed);
+  });
+  const comparison = comparisons[0];
+  if (comparison === undefined) throw new Error("compareAtSeeds: no seeds");
+  return { comparison, spread: comparisons.length > 1 ? spreadOverSeeds(comparisons) : undefined };
+}
