@@ -112,7 +112,10 @@ function isMarked(state: WithPageCache, handle: number): boolean {
   return getAllocation(state.owners, handle)?.readahead === true;
 }
 
-/** The head indices of the cached folios of `file` that carry PG_readahead, in index order. */
+/**
+ * Model plumbing, a view for tests: the head indices of the cached folios of `file` that carry
+ * PG_readahead, in index order.
+ */
 export function readaheadMarks(state: WithPageCache, file: number): number[] {
   const heads: number[] = [];
   sparseForEach(fileOf(state.pagecache, file).folios, (head, handle) => {
