@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { FULL_SCALE } from "../../properties/scenarios/forking-server-checkpoint.js";
+import { baseline } from "../../model/policies/baseline.js";
+import { compareAtSeeds } from "../../properties/scenarios/compare.js";
+import { FULL_SCALE, forkingServerScenario } from "../../properties/scenarios/forking-server-checkpoint.js";
 import { runCli } from "../main.js";
 import { captureContext, linesOf, runGfpcheck, tempRoots } from "../test-support/capture.js";
 import { scaledForkingServer } from "./compare.js";
@@ -204,4 +206,17 @@ describe("the gfpcheck executable", () => {
       'gfpcheck compare: unknown scenario "nope" (known: forking-server-checkpoint)',
     ]);
   });
+});
+
+describe("compareAtSeeds()", () => {
+  it("is the first seed's comparison, with a spread only when more than one seed ran", () => {
+    const scenario = forkingServerScenario(scaledForkingServer(4096));
+    const told: number[] = [];
+    const one = compareAtSeeds(scenario, [baseline], [3], (seed) => told.push(seed));
+    expect([one.comparison.seed, one.spread]).toEqual([3, undefined]);
+    const two = compareAtSeeds(scenario, [baseline], [3, 4], (seed) => told.push(seed));
+    expect(two.comparison).toEqual(one.comparison);
+    expect(two.spread?.seeds).toEqual([3, 4]);
+    expect(told).toEqual([3, 3, 4]);
+  }, 60_000);
 });

@@ -20,7 +20,9 @@ async function validate(args: readonly string[], dir = root()) {
 describe("gfpcheck validate on the example policy", () => {
   let run: Awaited<ReturnType<typeof validate>>;
   beforeAll(async () => {
-    run = await validate([EXAMPLE, ...QUICK]);
+    // Two scenario seeds: one run checks the report and the spread table after it (a second run
+    // without --seeds would cost npm test another ~20 s; compare.test.ts covers one seed).
+    run = await validate([EXAMPLE, ...QUICK, "--seeds", "2"]);
   }, 120_000);
 
   it("is an example of a user's own policy, not a built-in", async () => {
@@ -59,11 +61,9 @@ describe("gfpcheck validate on the example policy", () => {
     expect(html.match(/<svg /g)).toHaveLength(4);
     expect(html).toContain("<th>verdict</th>");
   });
-});
 
-describe("gfpcheck validate --seeds", () => {
-  it("adds, after each scenario's tables, every policy's throughput at each seed, in text and HTML", async () => {
-    const { dir, out } = await validate([EXAMPLE, ...QUICK, "--seeds", "2"]);
+  it("--seeds adds, after each scenario's tables, every policy's throughput at each seed, in text and HTML", () => {
+    const { dir, out } = run;
     const base = join(dir, "reports", "validate-wake-kcompactd-above-costly");
     const text = readFileSync(`${base}.txt`, "utf8");
     expect(out.startsWith(text.trimEnd())).toBe(true);
@@ -79,7 +79,7 @@ describe("gfpcheck validate --seeds", () => {
     expect(lines[header + 2]).toMatch(/^baseline +1\.000 +1\.000 +1\.000 +1\.000-1\.000 +0\.000 +0$/);
     const html = readFileSync(`${base}.html`, "utf8");
     expect(html).toContain("Relative throughput over 2 seeds (1, 2)");
-  }, 120_000);
+  });
 });
 
 describe("gfpcheck validate on bad input", () => {
